@@ -1,0 +1,1 @@
+"""Generated code only: regenerate with `nox -s protos`."""

@@ -1,0 +1,123 @@
+"""Building the wire requests (Query, Batch) from call arguments.
+
+Only non-default parameters are set, so the server applies its own defaults
+(LOCAL_QUORUM, page size 100) exactly as for any other client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import errors
+from ._proto.stargate import query_pb2
+from .codec import encode_values
+from .options import BatchKind, Consistency, consistency_value
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDefaults:
+    keyspace: str | None = None
+    consistency: Consistency | str | None = None
+    page_size: int | None = None
+
+
+def build_query(
+    defaults: RequestDefaults,
+    cql: str,
+    params: Params,
+    *,
+    keyspace: str | None = None,
+    consistency: Consistency | str | None = None,
+    serial_consistency: Consistency | str | None = None,
+    page_size: int | None = None,
+    paging_state: bytes | None = None,
+    timestamp: int | None = None,
+    now_in_seconds: int | None = None,
+    tracing: bool = False,
+) -> query_pb2.Query:
+    if not isinstance(cql, str):
+        raise errors.ClientError(f"cql must be a str, not {type(cql).__name__}")
+    query = query_pb2.Query(cql=cql)
+    if params is not None:
+        values = encode_values(params)
+        if values is not None:
+            query.values.CopyFrom(values)
+    p = query.parameters
+    ks = keyspace if keyspace is not None else defaults.keyspace
+    if ks:
+        p.keyspace.value = ks
+    cl = consistency if consistency is not None else defaults.consistency
+    if cl is not None:
+        p.consistency.value = consistency_value(cl)  # type: ignore[assignment]
+    if serial_consistency is not None:
+        p.serial_consistency.value = consistency_value(serial_consistency)  # type: ignore[assignment]
+    size = page_size if page_size is not None else defaults.page_size
+    if size is not None:
+        if size < 1:
+            raise errors.ClientError("page_size must be at least 1")
+        p.page_size.value = size
+    if paging_state:
+        p.paging_state.value = paging_state
+    if timestamp is not None:
+        p.timestamp.value = timestamp
+    if now_in_seconds is not None:
+        p.now_in_seconds.value = now_in_seconds
+    if tracing:
+        p.tracing = True
+    return query
+
+
+def _statement(item: str | tuple[str, Params], index: int) -> tuple[str, Params]:
+    if isinstance(item, str):
+        return item, None
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        return item[0], item[1]
+    raise errors.ClientError(
+        f"batch item {index} must be a CQL string or a (cql, params) pair, got {item!r:.80}"
+    )
+
+
+def build_batch(
+    defaults: RequestDefaults,
+    statements: Iterable[str | tuple[str, Params]],
+    *,
+    kind: BatchKind,
+    keyspace: str | None,
+    consistency: Consistency | str | None,
+    serial_consistency: Consistency | str | None,
+    timestamp: int | None,
+    tracing: bool,
+) -> query_pb2.Batch:
+    batch = query_pb2.Batch(type=BatchKind(kind).value)  # type: ignore[arg-type]
+    for index, item in enumerate(statements):
+        cql, params = _statement(item, index)
+        bq = batch.queries.add(cql=cql)
+        if params is not None:
+            try:
+                values = encode_values(params)
+            except errors.EncodeError as exc:
+                raise errors.EncodeError(
+                    f"batch statement {index}: {exc.reason}", position=exc.position, name=exc.name
+                ) from exc
+            if values is not None:
+                bq.values.CopyFrom(values)
+    if not batch.queries:
+        raise errors.ClientError("a batch needs at least one statement")
+    p = batch.parameters
+    ks = keyspace if keyspace is not None else defaults.keyspace
+    if ks:
+        p.keyspace.value = ks
+    cl = consistency if consistency is not None else defaults.consistency
+    if cl is not None:
+        p.consistency.value = consistency_value(cl)  # type: ignore[assignment]
+    if serial_consistency is not None:
+        p.serial_consistency.value = consistency_value(serial_consistency)  # type: ignore[assignment]
+    if timestamp is not None:
+        p.timestamp.value = timestamp
+    if tracing:
+        p.tracing = True
+    return batch

@@ -1,0 +1,55 @@
+"""`python -m astra_grpc_async.emulator`: run the emulator standalone."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from .server import EmulatorServer
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(
+        prog="python -m astra_grpc_async.emulator",
+        description="Run the Stargate-compatible gRPC emulator.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8090, help="port (0: any free port)")
+    parser.add_argument("--token", default=None, help="token to accept (default: random)")
+    parser.add_argument("--data-dir", default=None, help="make writes durable in this folder")
+    parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    return parser
+
+
+async def run(args: argparse.Namespace) -> None:
+    server = EmulatorServer(args.host, args.port, token=args.token, data_dir=args.data_dir)
+    await server.start()
+    # stdout, not the log: the caller needs the token it accepts
+    print(f"endpoint: {server.endpoint}", flush=True)
+    print(f"token: {server.token}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.aclose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    asyncio.run(run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

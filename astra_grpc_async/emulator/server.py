@@ -1,0 +1,142 @@
+"""Running the emulator: `async with serve(port=0) as server: ...`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import grpc
+import grpc.aio
+
+from .._proto.stargate import query_pb2, stargate_pb2_grpc
+from .._version import __version__
+from . import journal as jr
+from .engine import Engine
+from .faults import Faults
+from .servicer import StargateServicer
+
+log = logging.getLogger("astra_grpc_async.emulator")
+
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # the Stargate default
+
+
+def _server_options() -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+        ("grpc.max_send_message_length", -1),
+        ("grpc.so_reuseport", 0),
+        # clients ping while calls are active; do not answer them with GOAWAY
+        ("grpc.http2.min_recv_ping_interval_without_data_ms", 5_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.max_concurrent_streams", 10_000),
+    ]
+
+
+class EmulatorServer:
+    """A Stargate-compatible gRPC server over an in-memory CQL engine.
+
+    `endpoint` is "host:port" and `token` the token it accepts. `faults`
+    injects latency and errors; `restart()` / `drop_connections()` cut every
+    connection (in-flight calls fail) and serve again on the same port with
+    the same data."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        token: str | None = None,
+        extra_tokens: Sequence[str] = (),
+        data_dir: str | Path | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.token = token or f"emulator-{secrets.token_urlsafe(18)}"
+        self._tokens = (self.token, *extra_tokens)
+        self.engine = Engine()
+        self.faults = Faults()
+        self.journal: jr.Journal | None = None
+        self._data_dir = data_dir
+        self._server: grpc.aio.Server | None = None
+        self.servicer: StargateServicer | None = None
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    def __repr__(self) -> str:  # no token here, ever
+        return f"EmulatorServer(endpoint={self.endpoint!r}, running={self.running})"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def _replay(self, kind: int, payload: bytes, now_micros: int) -> None:
+        if kind == jr.BATCH:
+            self.engine.execute_batch(query_pb2.Batch.FromString(payload), now_micros=now_micros)
+        else:
+            self.engine.execute(query_pb2.Query.FromString(payload), now_micros=now_micros)
+
+    async def start(self) -> None:
+        if self._server is not None:
+            return
+        if self._data_dir is not None and self.journal is None:
+            self.journal = jr.Journal(self._data_dir)
+            replayed = self.journal.replay(self._replay)
+            log.info("replayed %d logged request(s) from %s", replayed, self.journal.path)
+        self.servicer = StargateServicer(self.engine, self._tokens, self.faults, self.journal)
+        server = grpc.aio.server(options=_server_options(), maximum_concurrent_rpcs=None)
+        stargate_pb2_grpc.add_StargateServicer_to_server(self.servicer, server)
+        bound = server.add_insecure_port(f"{self.endpoint.rsplit(':', 1)[0]}:{self.port}")
+        if bound == 0:
+            raise OSError(f"cannot listen on {self.host}:{self.port}")
+        self.port = bound
+        await server.start()
+        self._server = server
+        log.info("astra_grpc_async emulator %s listening on %s", __version__, self.endpoint)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop serving (connections drop; data stays for a later start())."""
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop(grace)
+
+    async def restart(self) -> None:
+        await self.stop(0)
+        await self.start()
+
+    drop_connections = restart
+
+    async def aclose(self) -> None:
+        await self.stop(0)
+        if self.journal is not None:
+            await self.journal.aclose()
+            self.journal = None
+
+    async def __aenter__(self) -> EmulatorServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    token: str | None = None,
+    data_dir: str | Path | None = None,
+) -> AsyncIterator[EmulatorServer]:
+    """Run an emulator for the duration of the block."""
+    server = EmulatorServer(host, port, token=token, data_dir=data_dir)
+    try:
+        await server.start()
+        yield server
+    finally:
+        await server.aclose()

@@ -1,0 +1,227 @@
+"""The `stargate.Stargate` gRPC service over the in-memory engine.
+
+Auth, fault injection, durability and the contract's error mapping live
+here; the CQL semantics live in `engine/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any, TypeVar
+
+import grpc
+import grpc.aio
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+
+from .._proto.stargate import query_pb2, stargate_pb2_grpc
+from . import journal as jr
+from .engine import Engine, Outcome
+from .errors import CqlError
+from .faults import Faults
+
+log = logging.getLogger("astra_grpc_async.emulator")
+
+TOKEN_HEADER = "x-cassandra-token"
+_Req = TypeVar("_Req", query_pb2.Query, query_pb2.Batch)
+
+
+def _trailers(err: CqlError) -> tuple[tuple[str, bytes], ...]:
+    if err.detail is None:
+        return ()
+    key = f"stargate.{err.detail.DESCRIPTOR.name.lower()}-bin"
+    return ((key, err.detail.SerializeToString()),)
+
+
+def _stream_status(err: CqlError) -> query_pb2.StreamingResponse:
+    code = grpc.StatusCode[err.code]
+    info = any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason=err.message))
+    status = status_pb2.Status(
+        code=code.value[0], message=f"{err.code}: {err.message}", details=[info]
+    )
+    return query_pb2.StreamingResponse(status=status)
+
+
+class StargateServicer(stargate_pb2_grpc.StargateServicer):
+    def __init__(
+        self,
+        engine: Engine,
+        tokens: Iterable[str],
+        faults: Faults,
+        journal: jr.Journal | None = None,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self._engine = engine
+        self._tokens = [t.encode() for t in tokens]
+        self._faults = faults
+        self._journal = journal
+        self._clock = clock
+        self._last_micros = 0
+        self.calls = 0
+
+    # --- helpers ------------------------------------------------------------
+
+    def _auth_error(self, context: grpc.aio.ServicerContext[Any, Any]) -> str | None:
+        token: str | None = None
+        for key, value in context.invocation_metadata() or ():
+            if key == TOKEN_HEADER:
+                token = value if isinstance(value, str) else value.decode(errors="replace")
+        if token is None:
+            return "No token provided"
+        given = token.encode()
+        ok = False
+        for known in self._tokens:  # constant time per comparison, every token checked
+            ok |= hmac.compare_digest(given, known)
+        return None if ok else "Invalid token"
+
+    def _now_micros(self) -> int:
+        # strictly increasing, so two writes in one microsecond keep their order
+        now = self._clock() // 1000
+        if now <= self._last_micros:
+            now = self._last_micros + 1
+        self._last_micros = now
+        return now
+
+    async def _run(
+        self,
+        method: str,
+        request: _Req,
+        statements: tuple[str, ...],
+        execute: Callable[[_Req, int], Outcome],
+        kind: int,
+    ) -> query_pb2.Response:
+        """Faults, engine, journal: raises CqlError or returns the response."""
+        self.calls += 1
+        if self._faults.active:
+            await self._faults.apply(method, statements)
+        now = self._now_micros()
+        outcome = execute(request, now)
+        if outcome.mutated and self._journal is not None:
+            # appended before any await: the log keeps execution order
+            await self._journal.record(kind, request.SerializeToString(), now)
+        return outcome.response
+
+    def _query(self, request: query_pb2.Query, now: int) -> Outcome:
+        return self._engine.execute(request, now_micros=now)
+
+    def _batch(self, request: query_pb2.Batch, now: int) -> Outcome:
+        return self._engine.execute_batch(request, now_micros=now)
+
+    async def _unary(
+        self,
+        method: str,
+        request: _Req,
+        statements: tuple[str, ...],
+        execute: Callable[[_Req, int], Outcome],
+        kind: int,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> query_pb2.Response:
+        denied = self._auth_error(context)
+        if denied is not None:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, denied)
+        try:
+            return await self._run(method, request, statements, execute, kind)
+        except CqlError as err:
+            await context.abort(
+                grpc.StatusCode[err.code], err.message, trailing_metadata=_trailers(err)
+            )
+        except Exception as exc:  # never crash the call: the contract's INTERNAL
+            log.exception("internal error")
+            await context.abort(grpc.StatusCode.INTERNAL, f"Internal server error: {exc}")
+        raise AssertionError("unreachable")  # abort raises
+
+    async def _stream(
+        self,
+        method: str,
+        requests: AsyncIterator[_Req],
+        statements_of: Callable[[_Req], tuple[str, ...]],
+        execute: Callable[[_Req, int], Outcome],
+        kind: int,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[query_pb2.StreamingResponse]:
+        denied = self._auth_error(context)
+        if denied is not None:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, denied)
+        out: asyncio.Queue[query_pb2.StreamingResponse | None] = asyncio.Queue()
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def handle(req: _Req) -> None:
+            try:
+                resp = await self._run(method, req, statements_of(req), execute, kind)
+                item = query_pb2.StreamingResponse(response=resp)
+            except CqlError as err:
+                item = _stream_status(err)
+            except Exception as exc:
+                log.exception("internal error")
+                item = _stream_status(CqlError(f"Internal server error: {exc}"))
+                item.status.code = grpc.StatusCode.INTERNAL.value[0]
+            out.put_nowait(item)
+
+        async def read() -> None:
+            try:
+                async for req in requests:
+                    task = asyncio.create_task(handle(req))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                if tasks:
+                    await asyncio.gather(*tasks)
+            finally:
+                out.put_nowait(None)
+
+        reader = asyncio.create_task(read())
+        try:
+            while (item := await out.get()) is not None:
+                yield item  # completion order: no correlation id in the protocol
+            await reader  # surfaces a failed read (e.g. client cancelled)
+        finally:
+            reader.cancel()
+            for task in list(tasks):
+                task.cancel()
+
+    # --- the four methods ---------------------------------------------------
+
+    async def ExecuteQuery(
+        self, request: query_pb2.Query, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> query_pb2.Response:
+        return await self._unary(
+            "ExecuteQuery", request, (request.cql,), self._query, jr.QUERY, context
+        )
+
+    async def ExecuteBatch(
+        self, request: query_pb2.Batch, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> query_pb2.Response:
+        cqls = tuple(bq.cql for bq in request.queries)
+        return await self._unary("ExecuteBatch", request, cqls, self._batch, jr.BATCH, context)
+
+    def ExecuteQueryStream(
+        self,
+        request_iterator: AsyncIterator[query_pb2.Query],
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[query_pb2.StreamingResponse]:
+        return self._stream(
+            "ExecuteQueryStream",
+            request_iterator,
+            lambda r: (r.cql,),
+            self._query,
+            jr.QUERY,
+            context,
+        )
+
+    def ExecuteBatchStream(
+        self,
+        request_iterator: AsyncIterator[query_pb2.Batch],
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[query_pb2.StreamingResponse]:
+        return self._stream(
+            "ExecuteBatchStream",
+            request_iterator,
+            lambda r: tuple(bq.cql for bq in r.queries),
+            self._batch,
+            jr.BATCH,
+            context,
+        )

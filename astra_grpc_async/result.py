@@ -1,0 +1,132 @@
+"""`Result`: one page of an answer, plus what came with it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._proto.bp import stargate as bp
+from ._proto.stargate import query_pb2
+from .errors import ClientError
+from .row import Row
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A result column: its name and its CQL type as text (e.g. `map<varchar, int>`)."""
+
+    name: str
+    type: str
+
+
+_BASIC = {v: k.lower() for k, v in query_pb2.TypeSpec.Basic.items()}
+
+
+def type_text(spec: query_pb2.TypeSpec) -> str:
+    kind = spec.WhichOneof("spec")
+    if kind == "basic":
+        return _BASIC.get(spec.basic, f"unknown({spec.basic})")
+    if kind == "list":
+        return f"list<{type_text(spec.list.element)}>"
+    if kind == "set":
+        return f"set<{type_text(spec.set.element)}>"
+    if kind == "map":
+        return f"map<{type_text(spec.map.key)}, {type_text(spec.map.value)}>"
+    if kind == "tuple":
+        return f"tuple<{', '.join(type_text(e) for e in spec.tuple.elements)}>"
+    if kind == "udt":
+        name = spec.udt.name or "udt"
+        return f"frozen<{name}>" if spec.udt.frozen else name
+    return "unknown"
+
+
+def encode_cursor(paging_state: bytes) -> str:
+    """A URL-safe token for a paging_state, to hand to a web client."""
+    return base64.urlsafe_b64encode(paging_state).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(cursor: str) -> bytes:
+    """The paging_state behind `encode_cursor`; ClientError when malformed."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise ClientError(f"malformed paging cursor: {exc}") from None
+
+
+class Result:
+    """One page. `rows` are `Row`s (tuples that know their column names);
+    `paging_state` is set while more pages remain (an empty state from the
+    server counts as none); `applied` is the `[applied]` flag of a
+    conditional write (None for other statements); `schema_change` and
+    `traces` are betterproto dataclasses."""
+
+    __slots__ = ("_columns", "_raw_columns", "paging_state", "rows", "schema_change",
+                 "traces", "warnings")  # fmt: skip
+
+    def __init__(
+        self,
+        rows: list[Row],
+        raw_columns: Sequence[query_pb2.ColumnSpec] = (),
+        paging_state: bytes | None = None,
+        schema_change: bp.SchemaChange | None = None,
+        warnings: Sequence[str] = (),
+        traces: bp.Traces | None = None,
+    ) -> None:
+        self.rows = rows
+        self._raw_columns = raw_columns
+        self._columns: list[Column] | None = None
+        self.paging_state = paging_state or None
+        self.schema_change = schema_change
+        self.warnings = list(warnings)
+        self.traces = traces
+
+    @property
+    def columns(self) -> list[Column]:
+        if self._columns is None:
+            self._columns = [Column(c.name, type_text(c.type)) for c in self._raw_columns]
+        return self._columns
+
+    @property
+    def has_more_pages(self) -> bool:
+        return self.paging_state is not None
+
+    @property
+    def cursor(self) -> str | None:
+        """`paging_state` as URL-safe base64 (pass back as `paging_state=decode_cursor(c)`)."""
+        return None if self.paging_state is None else encode_cursor(self.paging_state)
+
+    @property
+    def applied(self) -> bool | None:
+        if self._raw_columns and self._raw_columns[0].name == "[applied]" and self.rows:
+            value = self.rows[0][0]
+            return bool(value)
+        return None
+
+    def one(self) -> Row:
+        """The only row; ClientError when there are none or several."""
+        if len(self.rows) != 1:
+            raise ClientError(f"expected exactly one row, got {len(self.rows)}")
+        return self.rows[0]
+
+    def first(self) -> Row | None:
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        """The first column of the first row (e.g. COUNT(*)), None without rows."""
+        return self.rows[0][0] if self.rows else None
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        extra = ", more pages" if self.has_more_pages else ""
+        if self.schema_change is not None:
+            extra += f", schema_change={self.schema_change.change_type.name}"
+        return f"<Result {len(self.rows)} row(s){extra}>"

@@ -1,0 +1,36 @@
+"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s protos`, `nox -s bench`."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.default_venv_backend = "venv"
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python="3.11")
+def protos(session: nox.Session) -> None:
+    """Regenerate astra_grpc_async/_proto from protos/ (never edit it by hand)."""
+    session.install("-e", ".[test]")
+    session.run("python", "protos/generate.py")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Side-by-side ratios; prints a table and writes benchmarks/results/*.json."""
+    session.install("-e", ".[dev,bench]")
+    session.run("python", "-m", "benchmarks", *session.posargs)
