@@ -10,6 +10,7 @@ claim: that lane is cancelled and replaced, never reused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +79,9 @@ class Pipeline:
         lane.call.cancel()
         self._lanes.discard(lane)
 
-    async def _send(self, request: query_pb2.Query | query_pb2.Batch, timeout: float | None) -> Result:
+    async def _send(
+        self, request: query_pb2.Query | query_pb2.Batch, timeout: float | None
+    ) -> Result:
         if self._closed:
             raise errors.ClientClosedError("the pipeline is closed")
         self._client._check_size(request)
@@ -151,10 +154,8 @@ class Pipeline:
         self._closed = True
         lanes, self._lanes = list(self._lanes), set()
         for lane in lanes:
-            try:
+            with contextlib.suppress(Exception):  # the stream may be dead already
                 await asyncio.shield(lane.call.done_writing())
-            except Exception:
-                pass
             lane.call.cancel()
 
     async def __aenter__(self) -> Pipeline:

@@ -11,7 +11,11 @@ from .result import Result
 def result_from_response(response: query_pb2.Response) -> Result:
     kind = response.WhichOneof("result")
     warnings = response.warnings
-    traces = bp.Traces.parse(response.traces.SerializeToString()) if response.HasField("traces") else None
+    traces = (
+        bp.Traces.parse(response.traces.SerializeToString())
+        if response.HasField("traces")
+        else None
+    )
     if kind == "result_set":
         rs = response.result_set
         rows = build_decoder(rs.columns).decode(rs.rows)

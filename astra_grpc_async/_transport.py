@@ -59,8 +59,14 @@ class PooledChannel:
     """One grpc.aio channel plus its multi-callables and load counter."""
 
     __slots__ = (
-        "endpoint", "health", "channel", "query", "batch", "query_stream", "batch_stream",
+        "batch",
+        "batch_stream",
+        "channel",
+        "endpoint",
+        "health",
         "in_flight",
+        "query",
+        "query_stream",
     )  # fmt: skip
 
     def __init__(self, endpoint: Endpoint, health: _EndpointHealth, channel: grpc.aio.Channel):
@@ -208,7 +214,9 @@ class ChannelPool:
             health.ejections += 1
             health.consecutive_failures = 0
             health.ejected_until = time.monotonic() + backoff
-            log.warning("endpoint %s ejected for %.1fs after repeated failures", ch.endpoint, backoff)
+            log.warning(
+                "endpoint %s ejected for %.1fs after repeated failures", ch.endpoint, backoff
+            )
 
     def endpoint_states(self) -> dict[str, bool]:
         """endpoint -> currently accepted (not ejected)."""

@@ -100,9 +100,7 @@ class Client:
     # --- construction helpers -----------------------------------------------
 
     @classmethod
-    def for_astra(
-        cls, database_id: str, region: str, token: str, **kwargs: Any
-    ) -> Client:
+    def for_astra(cls, database_id: str, region: str, token: str, **kwargs: Any) -> Client:
         """A client for an Astra database (TLS on port 443)."""
         return cls(astra_endpoint(database_id, region), token=token, **kwargs)
 
@@ -208,7 +206,9 @@ class Client:
                 if deadline is not None:
                     delay = min(delay, max(0.0, deadline - time.monotonic()))
                 self.hooks.retry(info, exc, attempt)
-                log.debug("retrying after %s (attempt %d, %.3fs)", type(exc).__name__, attempt, delay)
+                log.debug(
+                    "retrying after %s (attempt %d, %.3fs)", type(exc).__name__, attempt, delay
+                )
                 if len(self._endpoints) > 1:
                     avoid = getattr(exc, "endpoint", None)
                 await asyncio.sleep(delay)
@@ -228,9 +228,7 @@ class Client:
         if done:
             return first.result()
         endpoint = self._pool.pick().endpoint
-        second = asyncio.ensure_future(
-            self._attempt(_other(self._pool, endpoint), call, remaining)
-        )
+        second = asyncio.ensure_future(self._attempt(_other(self._pool, endpoint), call, remaining))
         tasks = {first, second}
         try:
             while tasks:
@@ -289,10 +287,36 @@ class Client:
 
     @overload
     def stream(
-        self, cql: str, params: Params = ..., *, into: None = None, **kw: Any
+        self,
+        cql: str,
+        params: Params = ...,
+        *,
+        into: None = None,
+        page_size: int | None = ...,
+        prefetch: int = ...,
+        paging_state: bytes | None = ...,
+        keyspace: str | None = ...,
+        consistency: Consistency | str | None = ...,
+        page_timeout: float | None = ...,
+        timeout: float | None = ...,
+        idempotent: bool | None = ...,
     ) -> RowStream[Any]: ...
     @overload
-    def stream(self, cql: str, params: Params = ..., *, into: type[T], **kw: Any) -> RowStream[T]: ...
+    def stream(
+        self,
+        cql: str,
+        params: Params = ...,
+        *,
+        into: type[T],
+        page_size: int | None = ...,
+        prefetch: int = ...,
+        paging_state: bytes | None = ...,
+        keyspace: str | None = ...,
+        consistency: Consistency | str | None = ...,
+        page_timeout: float | None = ...,
+        timeout: float | None = ...,
+        idempotent: bool | None = ...,
+    ) -> RowStream[T]: ...
     def stream(
         self,
         cql: str,
@@ -345,7 +369,9 @@ class Client:
                 raise errors.ProtocolError("stream() needs a statement that returns rows")
             rs = response.result_set
             decoder = build_decoder(rs.columns)
-            rows = decoder.decode_into(rs.rows, into) if into is not None else decoder.decode(rs.rows)
+            rows = (
+                decoder.decode_into(rs.rows, into) if into is not None else decoder.decode(rs.rows)
+            )
             next_state = rs.paging_state.value if rs.HasField("paging_state") else None
             return rows, next_state or None
 
@@ -378,7 +404,11 @@ class Client:
             return ch.batch(batch, metadata=metadata, timeout=remaining)  # type: ignore[no-any-return]
 
         idem = bool(idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
-        info = CallInfo("batch", "; ".join(q.cql for q in batch.queries), batch.parameters.keyspace.value or None)
+        info = CallInfo(
+            "batch",
+            "; ".join(q.cql for q in batch.queries),
+            batch.parameters.keyspace.value or None,
+        )
         response = await self._invoke(call, timeout=timeout, idempotent=idem, info=info)
         return result_from_response(response)
 

@@ -30,9 +30,11 @@ _counter = itertools.count(1)
 @contextlib.asynccontextmanager
 async def emulated_client(**client_options: Any) -> AsyncIterator[tuple[EmulatorServer, Client]]:
     """An emulator on a free loopback port and a client connected to it."""
-    async with serve(port=0) as server:
-        async with Client(server.endpoint, token=server.token, **client_options) as client:
-            yield server, client
+    async with (
+        serve(port=0) as server,
+        Client(server.endpoint, token=server.token, **client_options) as client,
+    ):
+        yield server, client
 
 
 async def create_keyspace(client: Client, name: str | None = None) -> str:

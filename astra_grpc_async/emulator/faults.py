@@ -32,9 +32,7 @@ class InjectedError(e.CqlError):
 
 def _unavailable() -> InjectedError:
     detail = q.Unavailable(consistency=_LQ, required=2, alive=1)
-    return InjectedError(
-        "UNAVAILABLE", "Cannot achieve consistency level LOCAL_QUORUM", detail
-    )
+    return InjectedError("UNAVAILABLE", "Cannot achieve consistency level LOCAL_QUORUM", detail)
 
 
 def _read_timeout() -> InjectedError:
@@ -51,19 +49,27 @@ def _write_timeout() -> InjectedError:
 
 def _read_failure() -> InjectedError:
     detail = q.ReadFailure(consistency=_LQ, received=1, block_for=2, num_failures=1)
-    return InjectedError("ABORTED", "Operation failed - received 1 responses and 1 failures", detail)
+    return InjectedError(
+        "ABORTED", "Operation failed - received 1 responses and 1 failures", detail
+    )
 
 
 def _write_failure() -> InjectedError:
     detail = q.WriteFailure(
         consistency=_LQ, received=1, block_for=2, num_failures=1, write_type="SIMPLE"
     )
-    return InjectedError("ABORTED", "Operation failed - received 1 responses and 1 failures", detail)
+    return InjectedError(
+        "ABORTED", "Operation failed - received 1 responses and 1 failures", detail
+    )
 
 
 def _cas_unknown() -> InjectedError:
     detail = q.CasWriteUnknown(consistency=q.SERIAL, received=0, block_for=1)
-    return InjectedError("ABORTED", "CAS operation result is unknown - proposal accepted by 0 but not a quorum.", detail)  # noqa: E501
+    return InjectedError(
+        "ABORTED",
+        "CAS operation result is unknown - proposal accepted by 0 but not a quorum.",
+        detail,
+    )
 
 
 def _function_failure() -> InjectedError:

@@ -118,9 +118,6 @@ class Journal:
             await asyncio.gather(*(f for *_, f in self._pending), return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await asyncio.wait([self._task])
             self._task = None
         self._db.close()

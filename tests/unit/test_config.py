@@ -48,14 +48,20 @@ def test_secret_never_shows() -> None:
 
 def test_env_astra() -> None:
     s = settings_from_env(
-        {"ASTRA_DB_APPLICATION_TOKEN": "AstraCS:x", "ASTRA_DB_ID": "abc", "ASTRA_DB_REGION": "eu-west-1"}
+        {
+            "ASTRA_DB_APPLICATION_TOKEN": "AstraCS:x",
+            "ASTRA_DB_ID": "abc",
+            "ASTRA_DB_REGION": "eu-west-1",
+        }
     )
     assert s.endpoint == "abc-eu-west-1.apps.astra.datastax.com:443"
     assert s.token == "AstraCS:x"
 
 
 def test_env_stargate_and_missing() -> None:
-    s = settings_from_env({"STARGATE_GRPC_ENDPOINT": "h:1", "STARGATE_TOKEN": "t", "ASTRA_DB_KEYSPACE": "ks"})
+    s = settings_from_env(
+        {"STARGATE_GRPC_ENDPOINT": "h:1", "STARGATE_TOKEN": "t", "ASTRA_DB_KEYSPACE": "ks"}
+    )
     assert (s.endpoint, s.token, s.keyspace) == ("h:1", "t", "ks")
     with pytest.raises(ConfigError):
         settings_from_env({})

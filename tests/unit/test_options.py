@@ -4,7 +4,11 @@ import pytest
 
 from astra_grpc_async import errors
 from astra_grpc_async.options import (
-    NO_RETRY, Consistency, RetryPolicy, consistency_value, is_idempotent,
+    NO_RETRY,
+    Consistency,
+    RetryPolicy,
+    consistency_value,
+    is_idempotent,
 )  # fmt: skip
 
 
