@@ -40,13 +40,13 @@ def test_generated_code_is_current(tmp_path: Path) -> None:
 
 
 def test_method_paths_match_the_contract() -> None:
-    from astra_grpc_async._proto.stargate import stargate_pb2
+    from astra_grpc_async._proto.stargate import query_pb2, stargate_pb2
 
     service = stargate_pb2.DESCRIPTOR.services_by_name["Stargate"]
     assert service.full_name == "stargate.Stargate"
     assert [m.name for m in service.methods] == [
         "ExecuteQuery", "ExecuteQueryStream", "ExecuteBatch", "ExecuteBatchStream",
     ]  # fmt: skip
-    value = stargate_pb2.query__pb2.Value.DESCRIPTOR
+    value = query_pb2.Value.DESCRIPTOR
     assert value.fields_by_name["duration"].number == 17
     assert value.fields_by_name["decimal"].number == 16

@@ -1,0 +1,21 @@
+"""Python values <-> `stargate.Value`.
+
+Encoding follows the Python type (`encode_values`, `encode_value`); decoding
+follows the result's column types, with converters built once per result
+schema (`build_decoder`). The type mapping is documented in
+`astra_grpc_async.types`, `codec.encode` and `codec.decode`.
+"""
+
+from .decode import Converter, RowsDecoder, build_converter, build_decoder, decode_value, type_name
+from .encode import encode_value, encode_values
+
+__all__ = [
+    "Converter",
+    "RowsDecoder",
+    "build_converter",
+    "build_decoder",
+    "decode_value",
+    "encode_value",
+    "encode_values",
+    "type_name",
+]
