@@ -10,6 +10,6 @@ Standalone: `python -m astra_grpc_async.emulator --port 8090 --token T`.
 
 from .faults import ERRORS as FAULT_ERRORS
 from .faults import Faults
-from .server import EmulatorServer, serve
+from .server import EmulatorServer, ServerTLS, serve
 
-__all__ = ["FAULT_ERRORS", "EmulatorServer", "Faults", "serve"]
+__all__ = ["FAULT_ERRORS", "EmulatorServer", "Faults", "ServerTLS", "serve"]

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
@@ -35,6 +36,23 @@ def _server_options() -> list[tuple[str, int]]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ServerTLS:
+    """Serve over TLS: PEM `cert` chain and `key`; with `client_ca`, clients
+    must present a certificate signed by it (mutual TLS)."""
+
+    cert: bytes
+    key: bytes = field(repr=False)
+    client_ca: bytes | None = None
+
+    def credentials(self) -> grpc.ServerCredentials:
+        return grpc.ssl_server_credentials(
+            [(self.key, self.cert)],
+            root_certificates=self.client_ca,
+            require_client_auth=self.client_ca is not None,
+        )
+
+
 class EmulatorServer:
     """A Stargate-compatible gRPC server over an in-memory CQL engine.
 
@@ -51,8 +69,10 @@ class EmulatorServer:
         token: str | None = None,
         extra_tokens: Sequence[str] = (),
         data_dir: str | Path | None = None,
+        tls: ServerTLS | None = None,
     ) -> None:
         self.host = host
+        self.tls = tls
         self.port = port
         self.token = token or f"emulator-{secrets.token_urlsafe(18)}"
         self._tokens = (self.token, *extra_tokens)
@@ -91,7 +111,11 @@ class EmulatorServer:
         self.servicer = StargateServicer(self.engine, self._tokens, self.faults, self.journal)
         server = grpc.aio.server(options=_server_options(), maximum_concurrent_rpcs=None)
         stargate_pb2_grpc.add_StargateServicer_to_server(self.servicer, server)
-        bound = server.add_insecure_port(f"{self.endpoint.rsplit(':', 1)[0]}:{self.port}")
+        address = f"{self.endpoint.rsplit(':', 1)[0]}:{self.port}"
+        if self.tls is None:
+            bound = server.add_insecure_port(address)
+        else:
+            bound = server.add_secure_port(address, self.tls.credentials())
         if bound == 0:
             raise OSError(f"cannot listen on {self.host}:{self.port}")
         self.port = bound
@@ -132,9 +156,10 @@ async def serve(
     *,
     token: str | None = None,
     data_dir: str | Path | None = None,
+    tls: ServerTLS | None = None,
 ) -> AsyncIterator[EmulatorServer]:
     """Run an emulator for the duration of the block."""
-    server = EmulatorServer(host, port, token=token, data_dir=data_dir)
+    server = EmulatorServer(host, port, token=token, data_dir=data_dir, tls=tls)
     try:
         await server.start()
         yield server
