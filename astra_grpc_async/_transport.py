@@ -121,6 +121,7 @@ class ChannelPool:
         )
         self._channels: list[PooledChannel] = []
         self._closed = False
+        self._next = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -181,7 +182,10 @@ class ChannelPool:
             return channels[0]
         now = time.monotonic()
         best: PooledChannel | None = None
-        for ch in channels:
+        n = len(channels)
+        start = self._next = (self._next + 1) % n  # rotate: ties spread over every channel
+        for i in range(n):
+            ch = channels[(start + i) % n]
             if ch.health.ejected_until > now:
                 continue
             if best is None or ch.in_flight < best.in_flight:
@@ -207,6 +211,8 @@ class ChannelPool:
                 health.consecutive_failures = 0
                 health.ejections = 0
             return
+        if health.ejected_until > time.monotonic():
+            return  # already out: failures of calls sent before the ejection don't extend it
         health.consecutive_failures += 1
         if health.consecutive_failures >= self._options.eject_after_failures:
             o = self._options

@@ -16,7 +16,9 @@ Without pytest, use `emulated_client()`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import itertools
 from collections.abc import AsyncIterator
 from typing import Any
@@ -35,6 +37,20 @@ async def emulated_client(**client_options: Any) -> AsyncIterator[tuple[Emulator
         Client(server.endpoint, token=server.token, **client_options) as client,
     ):
         yield server, client
+
+
+def pending_driver_tasks() -> set[asyncio.Task[Any]]:
+    """Tasks of the driver (not of an in-process emulator) still pending: a
+    test can assert this is empty after cancelling a call or a stream."""
+    found = set()
+    for task in asyncio.all_tasks():
+        if task.done():
+            continue
+        code = getattr(task.get_coro(), "cr_code", None)
+        filename = code.co_filename if code is not None else ""
+        if f"{os.sep}astra_grpc_async{os.sep}" in filename and f"{os.sep}emulator{os.sep}" not in filename:
+            found.add(task)
+    return found
 
 
 async def create_keyspace(client: Client, name: str | None = None) -> str:

@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 import astra_grpc_async as aga
+from astra_grpc_async.testing import pending_driver_tasks
 
 
 async def _table(client: aga.Client, ks: str, name: str, rows: int) -> str:
@@ -74,7 +75,7 @@ async def test_stream_into_dataclass(client: aga.Client, ks: str) -> None:
         c: int
         v: str
 
-    table = await _table(client, ks, "into", 12)
+    table = await _table(client, ks, "into_items", 12)
     items = [i async for i in client.stream(f"SELECT p, c, v FROM {table}", into=Item, page_size=5)]
     assert all(isinstance(i, Item) for i in items)
     assert sorted(i.c for i in items) == list(range(12))
@@ -98,7 +99,6 @@ async def test_resume_stream_from_state(client: aga.Client, ks: str) -> None:
 async def test_cancelling_a_stream_leaves_no_task(client: aga.Client, ks: str, server) -> None:  # type: ignore[no-untyped-def]
     table = await _table(client, ks, "cancel", 200)
     server.faults.add_latency(0.05, match="cancel")
-    before = set(asyncio.all_tasks())
 
     async def consume() -> int:
         n = 0
@@ -113,7 +113,7 @@ async def test_cancelling_a_stream_leaves_no_task(client: aga.Client, ks: str, s
         await task
     for _ in range(3):
         await asyncio.sleep(0)
-    assert {t for t in asyncio.all_tasks() - before if not t.done()} == set()
+    assert pending_driver_tasks() == set()
     assert client.in_flight == 0
 
 

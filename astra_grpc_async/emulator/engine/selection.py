@@ -1,0 +1,248 @@
+"""The select clause: which values each result row carries, and how."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from astra_grpc_async._proto.stargate import query_pb2
+from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.errors import InvalidRequest
+
+from . import functions
+from .catalog import Column, Table, cql_name
+from .context import Ctx
+from .rows import cell_of, column_reader
+from .store import Cell, Partition, Row
+from .terms import Binder
+from .types import CType, native
+from .values import NULL, UNSET, encoder, sort_key
+
+__all__ = ["Aggregate", "OutputColumn", "compile_selection"]
+
+Getter = Callable[[Partition, Row | None, Ctx], Any]
+
+
+@dataclass(slots=True)
+class Aggregate:
+    """An aggregate function over the selected rows."""
+
+    kind: str  # count_rows, count, min, max, sum, avg
+    arg: Getter | None
+    type: CType
+
+    def run(self, rows: list[tuple[Partition, Row | None]], ctx: Ctx) -> Any:
+        if self.kind == "count_rows":
+            return len(rows)
+        assert self.arg is not None
+        values = [v for v in (self.arg(p, r, ctx) for p, r in rows) if v is not None]
+        if self.kind == "count":
+            return len(values)
+        if self.kind in ("min", "max"):
+            if not values:
+                return None
+            key = sort_key(self.type)
+            return (min if self.kind == "min" else max)(values, key=key)
+        numeric_zero: Any = Decimal(0) if self.type.kind == "decimal" else 0
+        if self.kind == "sum":
+            total = sum(values, numeric_zero)
+            return float(total) if self.type.kind in ("float", "double") else total
+        if not values:
+            return numeric_zero if self.type.kind not in ("float", "double") else 0.0
+        total = sum(values, numeric_zero)
+        if self.type.kind in ("float", "double"):
+            return float(total) / len(values)
+        if self.type.kind == "decimal":
+            return total / len(values)
+        return int(total / len(values))
+
+
+@dataclass(slots=True)
+class OutputColumn:
+    name: str
+    type: CType
+    get: Getter | None  # None for aggregates
+    aggregate: Aggregate | None = None
+    column: Column | None = None  # plain column selections
+
+    def spec(self) -> query_pb2.ColumnSpec:
+        return query_pb2.ColumnSpec(name=self.name, type=self.type.type_spec())
+
+
+def _plain(col: Column) -> OutputColumn:
+    reader = column_reader(col)
+    return OutputColumn(col.name, col.type, lambda p, r, ctx: reader(p, r, ctx.now), column=col)
+
+
+def compile_selection(
+    table: Table, selectors: tuple[ast.Selector, ...], binder: Binder
+) -> list[OutputColumn]:
+    if not selectors:
+        return [_plain(c) for c in table.select_order]
+    out = []
+    for s in selectors:
+        oc = _compile(table, s, binder)
+        if s.alias:
+            oc.name = s.alias
+        out.append(oc)
+    return out
+
+
+_AGGREGATES = {"count", "min", "max", "sum", "avg"}
+
+
+def _compile(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
+    if s.kind == "column":
+        return _plain(table.column(s.name))
+    if s.kind == "count":
+        return OutputColumn(
+            "count", native("bigint"), None, Aggregate("count_rows", None, native("bigint"))
+        )
+    if s.kind in ("writetime", "ttl"):
+        col = table.column(s.name)
+        fname = "writeTime" if s.kind == "writetime" else "ttl"
+        if col.is_primary_key:
+            raise InvalidRequest(
+                f"Cannot use selection function {fname} on PRIMARY KEY part {cql_name(col.name)}"
+            )
+        if col.type.multicell:
+            raise InvalidRequest(
+                f"Cannot use selection function {fname} on non-frozen collection "
+                f"{cql_name(col.name)}"
+            )
+        reader = column_reader(col)
+        if s.kind == "writetime":
+
+            def writetime(p: Partition, r: Row | None, ctx: Ctx) -> Any:
+                c = cell_of(col, p, r)
+                if type(c) is Cell and reader(p, r, ctx.now) is not None:
+                    return c.ts
+                return None
+
+            return OutputColumn(f"writetime({col.name})", native("bigint"), writetime)
+
+        def ttl(p: Partition, r: Row | None, ctx: Ctx) -> Any:
+            c = cell_of(col, p, r)
+            if type(c) is Cell and c.expires is not None and reader(p, r, ctx.now) is not None:
+                return c.expires - ctx.now
+            return None
+
+        return OutputColumn(f"ttl({col.name})", native("int"), ttl)
+    # functions
+    name = s.name.split(".")[-1].lower()
+    if name == "token":
+        names = [a.name for a in s.args if isinstance(a, ast.Selector)]
+        if names != [c.name for c in table.partition_key]:
+            raise InvalidRequest(
+                "Type error: the token function arguments must be the partition key columns"
+            )
+        return OutputColumn(
+            f"system.token({', '.join(names)})", native("bigint"), lambda p, r, ctx: p.token
+        )
+    if name in _AGGREGATES:
+        if len(s.args) != 1 or not isinstance(s.args[0], ast.Selector):
+            if name == "count":
+                return OutputColumn(
+                    "count", native("bigint"), None, Aggregate("count_rows", None, native("bigint"))
+                )
+            raise InvalidRequest(f"Invalid number of arguments in call to function system.{name}")
+        inner = _compile(table, s.args[0], binder)
+        if name == "count":
+            rtype = native("bigint")
+        elif name == "avg" or name == "sum":
+            rtype = inner.type
+        else:
+            rtype = inner.type
+        return OutputColumn(
+            f"system.{name}({inner.name})", rtype, None, Aggregate(name, inner.get, inner.type)
+        )
+    if name == "cast":
+        return _cast(table, s, binder)
+    if name == "tojson":
+        raise InvalidRequest("toJson() is not supported by this emulator")
+    arg_outs: list[OutputColumn | None] = []
+    arg_terms = []
+    for a in s.args:
+        if isinstance(a, ast.Selector):
+            arg_outs.append(_compile(table, a, binder))
+            arg_terms.append(None)
+        else:
+            arg_outs.append(None)
+            arg_terms.append(a)
+    arg_types: list[CType] = []
+    for i, a in enumerate(arg_outs):
+        if a is not None:
+            arg_types.append(a.type)
+        else:
+            expected = functions._arg_types_for(name, len(s.args))
+            arg_types.append(expected[i] if expected else native("blob"))
+    rtype = functions.return_type(name, arg_types)
+    if rtype is None:
+        raise InvalidRequest(f"Unknown function '{s.name}'")
+    getters: list[Getter] = []
+    for a, term, t in zip(arg_outs, arg_terms, arg_types, strict=True):
+        if a is not None:
+            assert a.get is not None
+            getters.append(a.get)
+        else:
+            assert term is not None
+            ev = binder.term(term, t, f"{name}(arg)")
+            getters.append(lambda p, r, ctx, ev=ev: ev(ctx))
+
+    def call(p: Partition, r: Row | None, ctx: Ctx) -> Any:
+        args = [g(p, r, ctx) for g in getters]
+        return functions.apply(name, arg_types, [None if x is UNSET else x for x in args], ctx)
+
+    label = ", ".join(a.name if a is not None else "?" for a in arg_outs)
+    return OutputColumn(f"system.{name}({label})", rtype, call)
+
+
+def _cast(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
+    inner_sel, target = s.args[0], s.args[1]
+    assert isinstance(inner_sel, ast.Selector) and isinstance(target, ast.Cast)
+    inner = _compile(table, inner_sel, binder)
+    assert isinstance(target.type, ast.NativeType)
+    to = native(target.type.name)
+    get = inner.get
+    assert get is not None
+    src = inner.type
+
+    def cast(p: Partition, r: Row | None, ctx: Ctx) -> Any:
+        v = get(p, r, ctx)
+        if v is None:
+            return None
+        return _convert(src, to, v)
+
+    return OutputColumn(f"cast({inner.name} as {to.cql()})", to, cast)
+
+
+def _convert(src: CType, to: CType, v: Any) -> Any:
+    k = to.kind
+    if k in ("text", "ascii"):
+        if src.kind in ("float", "double"):
+            return repr(v).replace("inf", "Infinity").replace("nan", "NaN")
+        if src.kind == "boolean":
+            return "true" if v else "false"
+        if src.kind in ("uuid", "timeuuid"):
+            from .values import format_uuid
+
+            return format_uuid(v)
+        return str(v)
+    if k in ("tinyint", "smallint", "int", "bigint", "varint", "counter"):
+        return int(v)
+    if k in ("float", "double"):
+        return float(v)
+    if k == "decimal":
+        return Decimal(str(v))
+    raise InvalidRequest(f"{src.cql()} cannot be cast to {to.cql()}")
+
+
+def encode_row(cols: list[OutputColumn], p: Partition, r: Row | None, ctx: Ctx) -> list[Any]:
+    values = []
+    for oc in cols:
+        assert oc.get is not None
+        v = oc.get(p, r, ctx)
+        values.append(NULL if v is None else encoder(oc.type)(v))
+    return values

@@ -1,0 +1,487 @@
+"""INSERT, UPDATE and DELETE: compiled into plans that evaluate to
+mutations (validated first, applied after, so a failing statement or batch
+changes nothing), plus their IF conditions."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.errors import InvalidRequest
+
+from .catalog import Column, Table, cql_name
+from .conditions import CompiledCondition, compile_condition
+from .context import Ctx
+from .mutate import Write
+from .store import TOP, Partition, Row
+from .terms import Binder, Evaluator
+from .types import CType, native
+from .values import UNSET
+from .where import KeySpec, Where, compile_where, partition_key
+
+__all__ = ["Mutation", "WritePlan", "compile_delete", "compile_insert", "compile_update"]
+
+MAX_TTL = 630720000
+
+RowOp = Callable[[Write, Row, int], None]  # (write, row, shadow)
+
+
+@dataclass(slots=True)
+class Mutation:
+    """Evaluated changes of one statement to one partition."""
+
+    table: Table
+    key: KeySpec
+    write: Write
+    apply: Callable[[Partition], None]
+    clustering: tuple[Any, ...] | None = None  # the row a condition looks at
+
+
+@dataclass(slots=True)
+class WritePlan:
+    table: Table
+    kind: str  # insert / update / delete
+    timestamp: Evaluator | None
+    ttl: Evaluator | None
+    build: Callable[[Ctx, Write], list[Mutation]]
+    conditions: list[CompiledCondition] = field(default_factory=list)
+    if_exists: bool = False
+    if_not_exists: bool = False
+    counter: bool = False
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.conditions) or self.if_exists or self.if_not_exists
+
+    def write_params(self, ctx: Ctx, default_ts: int | None = None) -> Write:
+        ts: int | None = None
+        if self.timestamp is not None:
+            v = self.timestamp(ctx)
+            if v is None:
+                raise InvalidRequest("Invalid null value of timestamp")
+            if v is not UNSET:
+                ts = v
+        if ts is None:
+            ts = default_ts if default_ts is not None else ctx.write_timestamp()
+        ttl = self.table.default_ttl
+        if self.ttl is not None:
+            v = self.ttl(ctx)
+            if v is None:
+                raise InvalidRequest("Invalid null value of TTL")
+            if v is not UNSET:
+                ttl = v
+        if ttl < 0:
+            raise InvalidRequest(f"A TTL must be greater or equal to 0, but was {ttl}")
+        if ttl > MAX_TTL:
+            raise InvalidRequest(f"ttl is too large. requested ({ttl}) maximum ({MAX_TTL})")
+        return Write(ctx, ts, ttl)
+
+    def mutations(self, ctx: Ctx, default_ts: int | None = None) -> list[Mutation]:
+        return self.build(ctx, self.write_params(ctx, default_ts))
+
+
+def apply_mutations(muts: list[Mutation]) -> None:
+    for m in muts:
+        _, kb, token = m.key
+        part = m.table.data.get_or_create(m.key[0], kb, token)
+        m.apply(part)
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _check_table_writable(table: Table) -> None:
+    if table.virtual:
+        raise InvalidRequest(f"{table.keyspace} keyspace is not user-modifiable.")
+
+
+def _using(
+    binder: Binder, ttl: ast.Term | None, ts: ast.Term | None
+) -> tuple[Evaluator | None, Evaluator | None]:
+    return (
+        binder.term(ts, native("bigint"), "[timestamp]") if ts is not None else None,
+        binder.term(ttl, native("int"), "[ttl]") if ttl is not None else None,
+    )
+
+
+def _key_value(col: Column, v: Any) -> Any:
+    if v is None:
+        raise InvalidRequest(f"Invalid null value in condition for column {cql_name(col.name)}")
+    if v is UNSET:
+        raise InvalidRequest(f"Invalid unset value for column {cql_name(col.name)}")
+    return v
+
+
+def _row_for(part: Partition, table: Table, ck: tuple[Any, ...] | None) -> tuple[Row, int]:
+    if ck is None:
+        return part.static, part.deleted
+    return table.data.row_for_write(part, ck)
+
+
+def _conditions(
+    table: Table, stmt: ast.Update | ast.Delete, binder: Binder, ts: Evaluator | None
+) -> list[CompiledCondition]:
+    if table.is_counter and (stmt.conditions or stmt.if_exists):
+        raise InvalidRequest("Conditional updates are not supported on counter tables")
+    if (stmt.conditions or stmt.if_exists) and ts is not None:
+        raise InvalidRequest("Cannot provide custom timestamp for conditional updates")
+    return [compile_condition(table, c, binder) for c in stmt.conditions]
+
+
+# --- INSERT -----------------------------------------------------------------------
+
+
+def compile_insert(table: Table, stmt: ast.Insert, binder: Binder) -> WritePlan:
+    _check_table_writable(table)
+    if table.is_counter:
+        raise InvalidRequest(
+            "INSERT statements are not allowed on counter tables, use UPDATE instead"
+        )
+    cols: list[Column] = []
+    seen: set[str] = set()
+    for name in stmt.columns:
+        col = table.column(name)
+        if name in seen:
+            raise InvalidRequest(f"Multiple definitions found for column {cql_name(name)}")
+        seen.add(name)
+        cols.append(col)
+    missing_pk = [c.name for c in table.partition_key if c.name not in seen]
+    if missing_pk:
+        raise InvalidRequest("Some partition key parts are missing: " + ", ".join(missing_pk))
+    missing_ck = [c.name for c in table.clustering if c.name not in seen]
+    static_only = (
+        bool(missing_ck)
+        and all(c.is_static for c in cols if not c.is_primary_key)
+        and any(c.is_static for c in cols)
+    )
+    if missing_ck and not static_only:
+        raise InvalidRequest("Some clustering keys are missing: " + ", ".join(missing_ck))
+    if static_only and len(missing_ck) != len(table.clustering):
+        raise InvalidRequest("Some clustering keys are missing: " + ", ".join(missing_ck))
+    evals = [binder.term(t, c.type, c.name) for c, t in zip(cols, stmt.values, strict=True)]
+    ts_ev, ttl_ev = _using(binder, stmt.ttl, stmt.timestamp)
+    if stmt.if_not_exists and ts_ev is not None:
+        raise InvalidRequest("Cannot provide custom timestamp for conditional updates")
+    pk_idx = [next(i for i, c in enumerate(cols) if c is pk) for pk in table.partition_key]
+    ck_idx = (
+        []
+        if static_only
+        else [next(i for i, c in enumerate(cols) if c is ck) for ck in table.clustering]
+    )
+    regular = [(i, c) for i, c in enumerate(cols) if not c.is_primary_key]
+
+    def build(ctx: Ctx, w: Write) -> list[Mutation]:
+        values = [ev(ctx) for ev in evals]
+        key = tuple(_key_value(cols[i], values[i]) for i in pk_idx)
+        ck: tuple[Any, ...] | None = (
+            None if static_only else tuple(_key_value(cols[i], values[i]) for i in ck_idx)
+        )
+        spec = partition_key(table, key)
+        assignments = [(c, values[i]) for i, c in regular if values[i] is not UNSET]
+
+        def apply(part: Partition) -> None:
+            row, shadow = _row_for(part, table, ck)
+            w.marker(row, shadow)
+            static_shadow = part.deleted
+            for c, v in assignments:
+                if c.is_static and ck is not None:
+                    w.put(part.static, c, v, static_shadow)
+                else:
+                    w.put(row, c, v, shadow)
+
+        return [Mutation(table, spec, w, apply, ck)]
+
+    return WritePlan(table, "insert", ts_ev, ttl_ev, build, if_not_exists=stmt.if_not_exists)
+
+
+# --- UPDATE ----------------------------------------------------------------------
+
+
+def _op_text(a: ast.Assignment) -> str:
+    c = cql_name(a.column)
+    if a.op == "add":
+        return f"{c} = {c} + ?"
+    if a.op == "sub":
+        return f"{c} = {c} - ?"
+    if a.op == "prepend":
+        return f"{c} = ? + {c}"
+    return f"{c}[?] = ?"
+
+
+def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tuple[Column, RowOp]:
+    col = table.column(a.column)
+    name = cql_name(col.name)
+    if col.is_primary_key:
+        raise InvalidRequest(f"PRIMARY KEY part {name} found in SET part")
+    t = col.type
+    if a.op == "set":
+        if col.is_counter:
+            raise InvalidRequest(
+                f"Cannot set the value of counter column {name} (counters can only be "
+                "incremented/decremented, not set)"
+            )
+        ev = binder.term(a.value, t, col.name)
+
+        def op_set(w: Write, row: Row, shadow: int) -> None:
+            v = ev(w.ctx)
+            if v is not UNSET:
+                w.put(row, col, v, shadow)
+
+        return col, _deferred(ev, op_set)
+    if col.is_counter:
+        if a.op not in ("add", "sub"):
+            raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for counter column {name}")
+        ev = binder.term(a.value, native("counter"), col.name)
+        sign = 1 if a.op == "add" else -1
+
+        def op_counter(w: Write, row: Row, shadow: int) -> None:
+            v = ev(w.ctx)
+            if v is UNSET:
+                return
+            if v is None:
+                raise InvalidRequest("Invalid null value for counter increment")
+            w.counter(row, col, sign * v, shadow)
+
+        return col, _deferred(ev, op_counter)
+    if a.op in ("add", "sub", "prepend") and not t.is_collection:
+        raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for non counter column {name}")
+    if t.is_collection and t.frozen and a.op != "set":
+        raise InvalidRequest(
+            f"Invalid operation ({_op_text(a)}) for frozen collection column {name}"
+        )
+    if a.op == "prepend" and t.kind != "list":
+        raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for non list column {name}")
+    if a.op == "add":
+        ev = binder.term(a.value, t, col.name)
+        return col, _deferred(
+            ev,
+            lambda w, row, shadow: _unless_unset(
+                ev(w.ctx), lambda v: w.add_elements(row, col, v, shadow)
+            ),
+        )
+    if a.op == "prepend":
+        ev = binder.term(a.value, t, col.name)
+        return col, _deferred(
+            ev,
+            lambda w, row, shadow: _unless_unset(
+                ev(w.ctx), lambda v: w.prepend(row, col, v, shadow)
+            ),
+        )
+    if a.op == "sub":
+        rt = CType("set", (t.params[0],), True) if t.kind == "map" else t
+        ev = binder.term(a.value, rt, col.name)
+        return col, _deferred(
+            ev,
+            lambda w, row, shadow: _unless_unset(
+                ev(w.ctx), lambda v: w.remove_elements(row, col, v, shadow)
+            ),
+        )
+    # set_key
+    if t.kind not in ("map", "list"):
+        raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for non collection column {name}")
+    assert a.key is not None
+    key_t = t.params[0] if t.kind == "map" else native("int")
+    val_t = t.params[1] if t.kind == "map" else t.params[0]
+    kev = binder.term(a.key, key_t, f"key({col.name})" if t.kind == "map" else f"idx({col.name})")
+    vev = binder.term(a.value, val_t, f"value({col.name})")
+
+    def op_elem(w: Write, row: Row, shadow: int) -> None:
+        k = kev(w.ctx)
+        v = vev(w.ctx)
+        if k is None or k is UNSET:
+            raise InvalidRequest(
+                f"Invalid null value for {'map key' if t.kind == 'map' else 'list index'}"
+            )
+        if v is UNSET:
+            return
+        if v is None and t.kind == "list":
+            raise InvalidRequest("Invalid null value for list element")
+        w.set_element(row, col, k, v, shadow)
+
+    return col, op_elem
+
+
+def _unless_unset(v: Any, fn: Callable[[Any], None]) -> None:
+    if v is not UNSET:
+        fn(v)
+
+
+def _deferred(ev: Evaluator, op: RowOp) -> RowOp:
+    return op
+
+
+def compile_update(table: Table, stmt: ast.Update, binder: Binder) -> WritePlan:
+    _check_table_writable(table)
+    ops: list[tuple[Column, RowOp]] = []
+    seen: set[str] = set()
+    for a in stmt.assignments:
+        col, op = _compile_assignment(table, a, binder)
+        if a.op == "set" and col.name in seen:
+            raise InvalidRequest(f"Multiple incompatible setting of column {cql_name(col.name)}")
+        seen.add(col.name)
+        ops.append((col, op))
+    ts_ev, ttl_ev = _using(binder, stmt.ttl, stmt.timestamp)
+    if table.is_counter and stmt.ttl is not None:
+        raise InvalidRequest("Cannot provide custom TTL for counter updates")
+    where = compile_where(table, stmt.where, binder, allow_filtering=False, for_select=False)
+    static_only = all(c.is_static for c, _ in ops)
+    _check_full_clustering(table, where, "UPDATE", static_only)
+    conditions = _conditions(table, stmt, binder, ts_ev)
+    statics = [(c, op) for c, op in ops if c.is_static]
+    regulars = [(c, op) for c, op in ops if not c.is_static]
+
+    def build(ctx: Ctx, w: Write) -> list[Mutation]:
+        out = []
+        prefixes: list[tuple[Any, ...] | None] = list(where.clustering_prefixes(ctx))
+        if static_only and not where.ck_prefix and table.clustering:
+            prefixes = [None]
+        for spec in where.partition_keys(ctx):
+            for cks in prefixes:
+
+                def apply(part: Partition, cks: tuple[Any, ...] | None = cks) -> None:
+                    for c, op in statics:
+                        op(w, part.static, part.deleted)
+                    if regulars:
+                        assert cks is not None
+                        row, shadow = table.data.row_for_write(part, cks)
+                        for c, op in regulars:
+                            op(w, row, shadow)
+
+                out.append(Mutation(table, spec, w, apply, cks))
+        return out
+
+    return WritePlan(
+        table, "update", ts_ev, ttl_ev, build, conditions, if_exists=stmt.if_exists,
+        counter=table.is_counter,
+    )  # fmt: skip
+
+
+def _check_full_clustering(table: Table, where: Where, verb: str, static_only: bool) -> None:
+    if where.ck_slice is not None or any(f.op == "SLICE" for f in where.filters):
+        raise InvalidRequest(
+            f"Slice restrictions are not supported on the clustering columns in {verb} statements"
+        )
+    restricted = sum(len(cols) for cols, _ in where.ck_prefix)
+    if static_only and restricted and restricted < len(table.clustering):
+        missing = [c.name for c in table.clustering[restricted:]]
+        raise InvalidRequest("Some clustering keys are missing: " + ", ".join(missing))
+    if not static_only and restricted < len(table.clustering):
+        missing = [c.name for c in table.clustering[restricted:]]
+        raise InvalidRequest("Some clustering keys are missing: " + ", ".join(missing))
+
+
+# --- DELETE ----------------------------------------------------------------------
+
+
+def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
+    _check_table_writable(table)
+    where = compile_where(table, stmt.where, binder, allow_filtering=False, for_select=False)
+    ts_ev, _ = _using(binder, None, stmt.timestamp)
+    targets: list[tuple[Column, Evaluator | None]] = []
+    for tgt in stmt.targets:
+        col = table.column(tgt.column)
+        if col.is_primary_key:
+            raise InvalidRequest(
+                f"Invalid identifier {cql_name(col.name)} for deletion (should not be a PRIMARY KEY part)"
+            )
+        kev: Evaluator | None = None
+        if tgt.key is not None:
+            t = col.type
+            if not t.multicell:
+                raise InvalidRequest(
+                    f"Invalid operation (DELETE {cql_name(col.name)}[?]) for "
+                    + ("frozen collection" if t.is_collection else "non collection")
+                    + f" column {cql_name(col.name)}"
+                )
+            key_t = native("int") if t.kind == "list" else t.params[0]
+            kev = binder.term(tgt.key, key_t, f"key({col.name})")
+        targets.append((col, kev))
+    restricted = sum(len(cols) for cols, _ in where.ck_prefix)
+    full_row = restricted == len(table.clustering) and where.ck_slice is None
+    static_only = bool(targets) and all(c.is_static for c, _ in targets)
+    if targets and not static_only and not full_row:
+        if where.ck_slice is not None:
+            raise InvalidRequest("Range deletions are not supported for specific columns")
+        raise InvalidRequest(
+            "DELETE statements must restrict all PRIMARY KEY columns with equality relations "
+            "in order to delete non static columns"
+        )
+    conditions = _conditions(table, stmt, binder, ts_ev)
+    if (conditions or stmt.if_exists) and not full_row and not static_only:
+        raise InvalidRequest(
+            "DELETE statements must restrict all PRIMARY KEY columns with equality relations "
+            "in order to use IF conditions"
+        )
+    data = table.data
+
+    def build(ctx: Ctx, w: Write) -> list[Mutation]:
+        out = []
+        specs = where.partition_keys(ctx)
+        if not targets:
+            if restricted == 0 and where.ck_slice is None:
+                for spec in specs:
+                    out.append(Mutation(table, spec, w, lambda part: part.delete(w.ts), None))
+                return out
+            if full_row:
+                for spec in specs:
+                    for ck in where.clustering_prefixes(ctx):
+
+                        def del_row(part: Partition, ck: tuple[Any, ...] = ck) -> None:
+                            row, _ = data.row_for_write(part, ck)
+                            row.delete(w.ts)
+
+                        out.append(Mutation(table, spec, w, del_row, ck))
+                return out
+            ranges = where.clustering_ranges(ctx)
+            for spec in specs:
+                for start, end in ranges:
+
+                    def del_range(
+                        part: Partition,
+                        start: tuple[Any, ...] | None = start,
+                        end: tuple[Any, ...] | None = end,
+                    ) -> None:
+                        part.delete_range(start, end, w.ts)
+
+                    out.append(Mutation(table, spec, w, del_range, None))
+            return out
+        keys = [(c, None if kev is None else kev(ctx)) for c, kev in targets]
+        for c, k in keys:
+            if (k is None or k is UNSET) and any(kv is not None for col, kv in targets if col is c):
+                raise InvalidRequest(f"Invalid null value for {c.name} element")
+        cks: list[tuple[Any, ...] | None] = (
+            [None]
+            if (static_only and not where.ck_prefix)
+            else list(where.clustering_prefixes(ctx))
+        )
+        for spec in specs:
+            for ck in cks:
+
+                def del_cells(part: Partition, ck: tuple[Any, ...] | None = ck) -> None:
+                    row_shadow: tuple[Row, int] | None = None
+                    for c, k in keys:
+                        if c.is_static:
+                            row, shadow = part.static, part.deleted
+                        else:
+                            assert ck is not None
+                            if row_shadow is None:
+                                row_shadow = data.row_for_write(part, ck)
+                            row, shadow = row_shadow
+                        if k is None:
+                            w.delete(row, c, shadow)
+                        else:
+                            w.delete_element(row, c, k, shadow)
+
+                out.append(Mutation(table, spec, w, del_cells, ck))
+        return out
+
+    return WritePlan(
+        table, "delete", ts_ev, None, build, conditions, if_exists=stmt.if_exists,
+        counter=table.is_counter,
+    )  # fmt: skip
+
+
+_ = (itertools, TOP)
