@@ -40,9 +40,11 @@ class _Lane:
         item = await self.call.read()
         if item is grpc.aio.EOF:
             raise errors.ConnectionLostError("the server closed the stream")
-        assert isinstance(item, query_pb2.StreamingResponse)
-        if item.WhichOneof("message") == "status":
+        kind = item.WhichOneof("message") if item is not None else None
+        if kind == "status":
             raise stream_status_error(item.status.code, item.status.message)
+        if kind != "response":  # None: bytes that do not parse, or an empty item
+            raise errors.ProtocolError("the server sent a stream item with no response or status")
         return result_from_response(item.response)
 
 
@@ -88,6 +90,11 @@ class Pipeline:
         slot = await self._idle.get()
         lane: _Lane | None = slot
         try:
+            if lane is not None and lane.call.done():
+                # it ended while idle (connection lost, server gone): nothing of
+                # this request was sent on it, so a fresh lane is safe for any statement
+                self._discard(lane)
+                lane = None
             if lane is None:
                 lane = self._open()
             if timeout is None:

@@ -161,6 +161,8 @@ class Client:
             finally:
                 ch.in_flight -= 1
                 self.in_flight -= 1
+        if response is None:  # grpc's answer when the bytes do not parse (it logs the error)
+            raise errors.ProtocolError("the server sent bytes that are not a stargate.Response")
         if ch.health.consecutive_failures:
             self._pool.report(ch, transport_failure=False)
         return response

@@ -41,7 +41,10 @@ def _includes() -> list[str]:
 
 def _protoc(args: list[str]) -> None:
     cmd = [sys.executable, "-m", "grpc_tools.protoc", *_includes(), *args]
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    # the betterproto2 plugin runs `ruff`: find the one installed beside this Python
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    subprocess.run(cmd, check=True, cwd=ROOT, env=env)
 
 
 def _rewrite_imports(folder: Path) -> None:
@@ -81,7 +84,8 @@ def generate(out: Path) -> None:
             "google/rpc/status.proto",
         ]
     )
-    (out / "__init__.py").write_text('"""Generated code only: regenerate with `nox -s protos`."""\n')
+    doc = '"""Generated code only: regenerate with `nox -s protos`."""\n'
+    (out / "__init__.py").write_text(doc)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from typing import Any, TypeVar
 
 import grpc
@@ -143,7 +143,7 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         execute: Callable[[_Req, int], Outcome],
         kind: int,
         context: grpc.aio.ServicerContext[Any, Any],
-    ) -> AsyncIterator[query_pb2.StreamingResponse]:
+    ) -> AsyncGenerator[query_pb2.StreamingResponse, None]:
         denied = self._auth_error(context)
         if denied is not None:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, denied)
@@ -198,12 +198,15 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         cqls = tuple(bq.cql for bq in request.queries)
         return await self._unary("ExecuteBatch", request, cqls, self._batch, jr.BATCH, context)
 
-    def ExecuteQueryStream(
+    # grpc.aio tells streaming handlers apart with inspect.isasyncgenfunction:
+    # a plain function returning an async generator is run as a sync one (and
+    # fails), so these two must be async generator functions themselves.
+    async def ExecuteQueryStream(
         self,
         request_iterator: AsyncIterator[query_pb2.Query],
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> AsyncIterator[query_pb2.StreamingResponse]:
-        return self._stream(
+        stream = self._stream(
             "ExecuteQueryStream",
             request_iterator,
             lambda r: (r.cql,),
@@ -211,13 +214,18 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
             jr.QUERY,
             context,
         )
+        try:
+            async for item in stream:
+                yield item
+        finally:
+            await stream.aclose()
 
-    def ExecuteBatchStream(
+    async def ExecuteBatchStream(
         self,
         request_iterator: AsyncIterator[query_pb2.Batch],
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> AsyncIterator[query_pb2.StreamingResponse]:
-        return self._stream(
+        stream = self._stream(
             "ExecuteBatchStream",
             request_iterator,
             lambda r: tuple(bq.cql for bq in r.queries),
@@ -225,3 +233,8 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
             jr.BATCH,
             context,
         )
+        try:
+            async for item in stream:
+                yield item
+        finally:
+            await stream.aclose()

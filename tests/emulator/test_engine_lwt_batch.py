@@ -110,7 +110,13 @@ def test_batch_timestamp_parameter() -> None:
 def test_counter_batch_rules() -> None:
     db = lwt_db()
     db.q("CREATE TABLE cnt (k int PRIMARY KEY, n counter)")
-    db.batch([("UPDATE cnt SET n = n + 2 WHERE k = 1", []), ("UPDATE cnt SET n = n + 3 WHERE k = 1", [])], type=pb.Batch.COUNTER)  # fmt: skip
+    db.batch(
+        [
+            ("UPDATE cnt SET n = n + 2 WHERE k = 1", []),
+            ("UPDATE cnt SET n = n + 3 WHERE k = 1", []),
+        ],
+        type=pb.Batch.COUNTER,
+    )
     assert db.rows("SELECT n FROM cnt") == [(5,)]
     e = db.batch_err([("INSERT INTO t (k, c) VALUES (1, 1)", [])], type=pb.Batch.COUNTER)
     assert e.message == "Cannot include non-counter statement in a counter batch"

@@ -113,8 +113,10 @@ def test_literals_for_every_type() -> None:
         ("ti", pb.Value(int=-129), "Valid range for tinyint is -128 to 127"),
         ("s", pb.Value(int=32768), "Valid range for smallint is -32768 to 32767"),
         ("n", pb.Value(int=2**31), "Valid range for int is -2147483648 to 2147483647"),
-        ("tm", pb.Value(time=86400000000000), "Valid range for time is 0 to 86399999999999 nanoseconds"),
-        ("i", pb.Value(inet=pb.Inet(value=b"\x01\x02")), "Expected 4 or 16 bytes for an IPv4 or IPv6 address"),
+        ("tm", pb.Value(time=86400000000000),
+         "Valid range for time is 0 to 86399999999999 nanoseconds"),
+        ("i", pb.Value(inet=pb.Inet(value=b"\x01\x02")),
+         "Expected 4 or 16 bytes for an IPv4 or IPv6 address"),
         ("tu", pb.Value(uuid=pb.Uuid(value=V4.bytes)), f"{V4} is not a Type 1 (time-based) UUID"),
     ],
 )  # fmt: skip

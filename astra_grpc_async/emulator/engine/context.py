@@ -19,6 +19,14 @@ class Clock:
         self.last_ts = -(2**63)
         self.seq = 0
 
+    def snapshot(self) -> tuple[int, int]:
+        return (self.last_ts, self.seq)
+
+    def restore(self, state: tuple[int, int]) -> None:
+        """Undo what a call that changed nothing drew from the clock (so that
+        replaying only the mutating calls reproduces the same values)."""
+        self.last_ts, self.seq = state
+
     def timestamp(self, now_micros: int) -> int:
         ts = max(now_micros, self.last_ts + 1)
         self.last_ts = ts

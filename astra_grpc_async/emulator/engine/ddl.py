@@ -4,6 +4,9 @@ changed (IF [NOT] EXISTS on an existing / missing object)."""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+
 from astra_grpc_async._proto.stargate import query_pb2
 from astra_grpc_async.emulator.cql import ast
 from astra_grpc_async.emulator.errors import AlreadyExistsError, ConfigurationError, InvalidRequest
@@ -29,7 +32,8 @@ def _ks_name(name: ast.TableName, default: str | None) -> str:
     ks = name.keyspace or default
     if ks is None:
         raise InvalidRequest(
-            "No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename"
+            "No keyspace has been specified. USE a keyspace, or explicitly specify "
+            "keyspace.tablename"
         )
     return ks
 
@@ -159,7 +163,11 @@ def _create_table(
     ttl = options.get("default_time_to_live")
     if ttl is not None and any(c.is_counter for c in others) and ttl.strip() not in ("0", ""):
         raise InvalidRequest("Cannot set default_time_to_live on a table with counters")
-    ks.tables[name] = Table(ks_name, name, pk, ck, others, options)
+    table_id = uuid.UUID(
+        bytes=hashlib.sha256(f"{ks_name}.{name}.{catalog.version}".encode()).digest()[:16],
+        version=4,
+    )
+    ks.tables[name] = Table(ks_name, name, pk, ck, others, options, id=table_id)
     catalog.bump()
     return _change(SC.CREATED, SC.TABLE, ks_name, name)
 
@@ -207,7 +215,8 @@ def _drop_type(catalog: Catalog, stmt: ast.DropType, ks_name: str) -> query_pb2.
     users = [n for n, t in ks.types.items() if n != name and _uses(t, ks_name, name)]
     if users:
         raise InvalidRequest(
-            f"Cannot drop user type '{ks_name}.{name}' as it is still used by user types {', '.join(users)}"
+            f"Cannot drop user type '{ks_name}.{name}' as it is still used by user types "
+            + ", ".join(users)
         )
     tables = [
         t.name
@@ -216,7 +225,8 @@ def _drop_type(catalog: Catalog, stmt: ast.DropType, ks_name: str) -> query_pb2.
     ]
     if tables:
         raise InvalidRequest(
-            f"Cannot drop user type '{ks_name}.{name}' as it is still used by tables {', '.join(tables)}"
+            f"Cannot drop user type '{ks_name}.{name}' as it is still used by tables "
+            + ", ".join(tables)
         )
     del ks.types[name]
     catalog.bump()

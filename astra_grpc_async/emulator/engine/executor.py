@@ -78,9 +78,15 @@ class Engine:
         ts = params.timestamp.value if params.HasField("timestamp") else None
         ctx = Ctx([], now, now_micros, self.clock, ts)
         values = query.values if query.HasField("values") else None
-        response, mutated = self._run(query.cql, parsed, keyspace, values, ctx, params)
-        if params.tracing:
-            _add_trace(response, query.cql, now_micros, self.clock)
+        saved = self.clock.snapshot()
+        mutated = False
+        try:
+            response, mutated = self._run(query.cql, parsed, keyspace, values, ctx, params)
+            if params.tracing:
+                _add_trace(response, query.cql, now_micros, self.clock)
+        finally:
+            if not mutated:
+                self.clock.restore(saved)
         return Outcome(response, mutated)
 
     def execute_batch(self, batch: query_pb2.Batch, *, now_micros: int) -> Outcome:
@@ -93,6 +99,27 @@ class Engine:
             else now_micros // 1_000_000
         )
         ts = params.timestamp.value if params.HasField("timestamp") else None
+        saved = self.clock.snapshot()
+        mutated = False
+        try:
+            response = self._batch(batch, keyspace, consistency, now, now_micros, ts)
+            mutated = _mutated(response)
+            if params.tracing:
+                _add_trace(response, "BATCH", now_micros, self.clock)
+        finally:
+            if not mutated:
+                self.clock.restore(saved)
+        return Outcome(response, mutated)
+
+    def _batch(
+        self,
+        batch: query_pb2.Batch,
+        keyspace: str | None,
+        consistency: int,
+        now: int,
+        now_micros: int,
+        ts: int | None,
+    ) -> query_pb2.Response:
         items = []
         for q in batch.queries:
             self.consistency_log.append((q.cql, consistency))
@@ -110,11 +137,7 @@ class Engine:
             )
             items.append(BatchItem(compiled.plan, ctx))
         kind = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}.get(batch.type, "LOGGED")
-        response = run_batch(kind, items, ts)
-        mutated = _mutated(response)
-        if params.tracing:
-            _add_trace(response, "BATCH", now_micros, self.clock)
-        return Outcome(response, mutated)
+        return run_batch(kind, items, ts)
 
     # --- internals -------------------------------------------------------------
 

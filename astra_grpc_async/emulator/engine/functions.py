@@ -121,14 +121,15 @@ def apply(name: str, arg_types: list[CType], args: list[Any], ctx: Ctx) -> Any:
             return deserialize(target, args[0])
         except Exception:
             raise InvalidRequest(
-                f"In call to function system.{name}, value 0x{args[0].hex()} is not a valid binary representation for type {target.cql()}"
-            ) from None  # noqa: E501
+                f"In call to function system.{name}, value 0x{args[0].hex()} is not a "
+                f"valid binary representation for type {target.cql()}"
+            ) from None
     if name.endswith("asblob"):
         return serialize(arg_types[0], args[0])
     raise InvalidRequest(f"Unknown function '{name}'")
 
 
-def _arg_types_for(name: str, n: int) -> list[CType] | None:
+def arg_types_for(name: str, n: int) -> list[CType] | None:
     if name in _SIMPLE:
         return [native(a) for a in _SIMPLE[name][0]]
     if name in ("totimestamp", "todate", "tounixtimestamp"):
@@ -150,7 +151,7 @@ def _compatible(result: CType, receiver: CType) -> bool:
 
 def compile_call(binder: Binder, call: ast.FunctionCall, t: CType, receiver: str) -> Evaluator:
     name = call.name.split(".")[-1]
-    arg_types = _arg_types_for(name, len(call.args))
+    arg_types = arg_types_for(name, len(call.args))
     if arg_types is None:
         raise InvalidRequest(f"Unknown function '{call.name}'")
     if len(arg_types) != len(call.args):

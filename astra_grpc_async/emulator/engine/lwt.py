@@ -34,7 +34,7 @@ def _current_row(table: Table, part: Partition | None, m: Mutation, now: int) ->
         return None
     if m.clustering is None:
         return part.static if part.static.live(now) else None
-    row = part.rows.get(table.data.ck_key(m.clustering))
+    row: Row | None = part.rows.get(table.data.ck_key(m.clustering))
     if row is not None and row.live(now):
         return row
     return None
@@ -69,10 +69,10 @@ def run_conditional(items: list[Conditional], *, batch: bool) -> tuple[bool, que
             else:
                 ok = True
                 target = part if part is not None else _EMPTY
-                for c in plan.conditions:
-                    if c.column not in cond_cols:
-                        cond_cols.append(c.column)
-                    if not c.bind(ctx)(target, row, now):
+                for cond in plan.conditions:
+                    if cond.column not in cond_cols:
+                        cond_cols.append(cond.column)
+                    if not cond.bind(ctx)(target, row, now):
                         ok = False
             if plan.conditional:
                 checked.append((m.table, part, m, row))

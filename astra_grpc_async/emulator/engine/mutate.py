@@ -7,6 +7,7 @@ a write with the same timestamp).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from astra_grpc_async.emulator.errors import InvalidRequest
@@ -119,7 +120,7 @@ class Write:
     def _put_paths(self, row: Row, col: Column, pairs: list[tuple[Any, Any]], shadow: int) -> None:
         cc = self._complex(row, col)
         t = col.type
-        pkey = (lambda x: x) if t.kind == "list" else sort_key(t.params[0])
+        pkey: Callable[[Any], Any] = _identity if t.kind == "list" else sort_key(t.params[0])
         vser = serializer(t.params[-1]) if t.kind != "set" else (lambda x: b"")
         floor = max(shadow, cc.deleted)
         if self.ts <= floor:
@@ -172,6 +173,10 @@ class Write:
         if not 0 <= index < len(items):
             raise InvalidRequest(f"List index {index} out of bound, list has size {len(items)}")
         return items[index][0]
+
+
+def _identity(x: Any) -> Any:
+    return x
 
 
 def _marker_wins(new: Cell, old: Cell) -> bool:

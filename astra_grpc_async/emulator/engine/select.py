@@ -3,6 +3,7 @@ filters, limits and paging -> a ResultSet page."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -104,7 +105,6 @@ class SelectPlan:
             items = iter(collected)
             page_size = None
         chunks: list[bytes] = []
-        count = 0
         last: Item | None = None
         more = False
         remaining = limit
@@ -116,7 +116,7 @@ class SelectPlan:
         for item in items:
             if remaining is not None and remaining <= 0:
                 break
-            if page_size is not None and count >= page_size:
+            if page_size is not None and len(chunks) >= page_size:
                 more = True
                 break
             p, r = item
@@ -125,7 +125,6 @@ class SelectPlan:
             else:
                 body = b"".join([g(p, r, ctx) for g in slow])
             chunks.append(b"\x12" + varint(len(body)) + body)
-            count += 1
             if remaining is not None:
                 remaining -= 1
             if p is not last_part:
@@ -178,7 +177,7 @@ class SelectPlan:
             bound = (lo, b"") if lo_inc else (lo, TOP)
             if begin is None or bound > begin:
                 begin = bound
-        for part in data.scan(begin):  # type: ignore[arg-type]
+        for part in data.scan(begin):
             if hi is not None and (part.token > hi or (part.token == hi and not hi_inc)):
                 return
             yield part
@@ -270,6 +269,14 @@ def _positive(ev: Evaluator | None, ctx: Ctx, what: str) -> int | None:
     return int(v)
 
 
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
 def _predicate(f: Filter, ctx: Ctx) -> Predicate:
     col = f.column
     if f.op == "SLICE":
@@ -307,13 +314,8 @@ def _predicate(f: Filter, ctx: Ctx) -> Predicate:
         return lambda p, r: (v := reader(p, r, now)) is not None and key(v) in keys
     if op in ("<", "<=", ">", ">="):
         target = key(value)
-        cmp = {
-            "<": lambda a: a < target,
-            "<=": lambda a: a <= target,
-            ">": lambda a: a > target,
-            ">=": lambda a: a >= target,
-        }[op]
-        return lambda p, r: (v := reader(p, r, now)) is not None and bool(cmp(key(v)))
+        cmp = _COMPARISONS[op]
+        return lambda p, r: (v := reader(p, r, now)) is not None and bool(cmp(key(v), target))
     t = col.type
     if op == "CONTAINS":
         ek = sort_key(t.params[1] if t.kind == "map" else t.params[0])

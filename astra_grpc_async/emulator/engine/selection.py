@@ -16,7 +16,7 @@ from .catalog import Column, Table, cql_name
 from .context import Ctx
 from .rows import cell_of, column_reader
 from .store import Cell, Partition, Row
-from .terms import Binder
+from .terms import Binder, Evaluator
 from .types import CType, native
 from .values import NULL, UNSET, encoder, sort_key
 
@@ -149,12 +149,7 @@ def _compile(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
                 )
             raise InvalidRequest(f"Invalid number of arguments in call to function system.{name}")
         inner = _compile(table, s.args[0], binder)
-        if name == "count":
-            rtype = native("bigint")
-        elif name == "avg" or name == "sum":
-            rtype = inner.type
-        else:
-            rtype = inner.type
+        rtype = native("bigint") if name == "count" else inner.type
         return OutputColumn(
             f"system.{name}({inner.name})", rtype, None, Aggregate(name, inner.get, inner.type)
         )
@@ -162,41 +157,41 @@ def _compile(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
         return _cast(table, s, binder)
     if name == "tojson":
         raise InvalidRequest("toJson() is not supported by this emulator")
-    arg_outs: list[OutputColumn | None] = []
-    arg_terms = []
-    for a in s.args:
-        if isinstance(a, ast.Selector):
-            arg_outs.append(_compile(table, a, binder))
-            arg_terms.append(None)
-        else:
-            arg_outs.append(None)
-            arg_terms.append(a)
+    return _scalar_call(table, s, name, binder)
+
+
+def _scalar_call(table: Table, s: ast.Selector, name: str, binder: Binder) -> OutputColumn:
+    """A scalar function over columns and / or terms (blobAsText(b), ...)."""
+    expected = functions.arg_types_for(name, len(s.args))
+    getters: list[Getter] = []
     arg_types: list[CType] = []
-    for i, a in enumerate(arg_outs):
-        if a is not None:
-            arg_types.append(a.type)
+    labels: list[str] = []
+    for i, arg in enumerate(s.args):
+        if isinstance(arg, ast.Selector):
+            inner = _compile(table, arg, binder)
+            assert inner.get is not None
+            getters.append(inner.get)
+            arg_types.append(inner.type)
+            labels.append(inner.name)
         else:
-            expected = functions._arg_types_for(name, len(s.args))
-            arg_types.append(expected[i] if expected else native("blob"))
+            t = expected[i] if expected and i < len(expected) else native("blob")
+            ev = binder.term(arg, t, f"{name}(arg{i})")
+            getters.append(_term_getter(ev))
+            arg_types.append(t)
+            labels.append("?")
     rtype = functions.return_type(name, arg_types)
     if rtype is None:
         raise InvalidRequest(f"Unknown function '{s.name}'")
-    getters: list[Getter] = []
-    for a, term, t in zip(arg_outs, arg_terms, arg_types, strict=True):
-        if a is not None:
-            assert a.get is not None
-            getters.append(a.get)
-        else:
-            assert term is not None
-            ev = binder.term(term, t, f"{name}(arg)")
-            getters.append(lambda p, r, ctx, ev=ev: ev(ctx))
 
     def call(p: Partition, r: Row | None, ctx: Ctx) -> Any:
         args = [g(p, r, ctx) for g in getters]
         return functions.apply(name, arg_types, [None if x is UNSET else x for x in args], ctx)
 
-    label = ", ".join(a.name if a is not None else "?" for a in arg_outs)
-    return OutputColumn(f"system.{name}({label})", rtype, call)
+    return OutputColumn(f"system.{name}({', '.join(labels)})", rtype, call)
+
+
+def _term_getter(ev: Evaluator) -> Getter:
+    return lambda p, r, ctx: ev(ctx)
 
 
 def _cast(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:

@@ -84,11 +84,13 @@ def _definitions() -> dict[str, list[Table]]:
                 ("base_table_name", text),
             ]),
             _table("system_schema", "indexes", [("keyspace_name", text)],
-                   [("table_name", text), ("index_name", text)], [("kind", text), ("options", _MAP_TEXT)]),
+                   [("table_name", text), ("index_name", text)],
+                   [("kind", text), ("options", _MAP_TEXT)]),
             _table("system_schema", "functions", [("keyspace_name", text)],
                    [("function_name", text), ("argument_types", _LIST_TEXT)], [("body", text)]),
             _table("system_schema", "aggregates", [("keyspace_name", text)],
-                   [("aggregate_name", text), ("argument_types", _LIST_TEXT)], [("state_func", text)]),
+                   [("aggregate_name", text), ("argument_types", _LIST_TEXT)],
+                   [("state_func", text)]),
             _table("system_schema", "triggers", [("keyspace_name", text)],
                    [("table_name", text), ("trigger_name", text)], [("options", _MAP_TEXT)]),
         ],
@@ -145,9 +147,7 @@ class SystemTables:
                 for c in t.columns.values():
                     columns.append({
                         "keyspace_name": k.name, "table_name": t.name, "column_name": c.name,
-                        "clustering_order": (
-                            ("desc" if c.descending else "asc") if c.kind == "clustering" else "none"
-                        ),
+                        "clustering_order": _clustering_order(c),
                         "column_name_bytes": c.name.encode(), "kind": c.kind,
                         "position": c.position, "type": c.type.cql(),
                     })  # fmt: skip
@@ -161,6 +161,12 @@ class SystemTables:
         _fill(schema["tables"], tables)
         _fill(schema["columns"], columns)
         _fill(schema["types"], types)
+
+
+def _clustering_order(c: Column) -> str:
+    if c.kind != "clustering":
+        return "none"
+    return "desc" if c.descending else "asc"
 
 
 def _fill(table: Table, rows: list[dict[str, Any]]) -> None:

@@ -110,7 +110,7 @@ def _quote(name: str) -> str:
 def _type_spec(t: CType) -> query_pb2.TypeSpec:
     k = t.kind
     if k in _BASIC:
-        return query_pb2.TypeSpec(basic=_BASIC[k])  # type: ignore[arg-type]
+        return query_pb2.TypeSpec(basic=_BASIC[k])
     if k == "list":
         return query_pb2.TypeSpec(list=query_pb2.TypeSpec.List(element=_type_spec(t.params[0])))
     if k == "set":

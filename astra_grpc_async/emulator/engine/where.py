@@ -206,6 +206,18 @@ def _list_of(binder: Binder, rel: ast.Relation, t: CType, receiver: str) -> Eval
     return bound_list
 
 
+def _singletons(lst: Evaluator) -> Evaluator:
+    return lambda ctx: [(v,) for v in lst(ctx)]
+
+
+def _one(ev: Evaluator) -> Evaluator:
+    return lambda ctx: (ev(ctx),)
+
+
+def _n_tuple(ev: Evaluator, n: int) -> Evaluator:
+    return lambda ctx: _full_tuple(ev(ctx), n)
+
+
 def _tuple_type(cols: list[Column]) -> CType:
     return CType("tuple", tuple(c.type for c in cols), True)
 
@@ -326,7 +338,7 @@ def compile_where(
                 )
             if len(cols) == 1:
                 lst = _list_of(binder, rel, cols[0].type, cols[0].name)
-                w.ck_prefix.append((cols, lambda ctx, lst=lst: [(v,) for v in lst(ctx)]))
+                w.ck_prefix.append((cols, _singletons(lst)))
             else:
                 w.ck_prefix.append((cols, _tuples_of(binder, rel, cols)))
             pos += len(cols)
@@ -349,10 +361,10 @@ def compile_where(
                         f'Clustering column "{cols[0].name}" cannot be restricted (preceding '
                         f'column "{prev.name}" is restricted by a non-EQ relation)'
                     )
-                missing = table.clustering[pos]
+                gap = table.clustering[pos]
                 raise InvalidRequest(
                     f'PRIMARY KEY column "{cols[0].name}" cannot be restricted as preceding '
-                    f'column "{missing.name}" is not restricted'
+                    f'column "{gap.name}" is not restricted'
                 )
             leftovers.append((rel, cols))
 
@@ -371,9 +383,11 @@ def compile_where(
         w.filters.append(_compile_filter(binder, rel, cols))
         if not cols[0].is_primary_key:
             w.regular_restricted = True
-    if w.filters and for_select and not allow_filtering:
-        if any(f.op in ("CONTAINS", "CONTAINS KEY") for f in w.filters) or w.regular_restricted:
-            raise InvalidRequest(FILTERING_MSG)
+    needs_filtering = w.regular_restricted or any(
+        f.op in ("CONTAINS", "CONTAINS KEY") for f in w.filters
+    )
+    if for_select and needs_filtering and not allow_filtering:
+        raise InvalidRequest(FILTERING_MSG)
     return w
 
 
@@ -402,13 +416,12 @@ def _compile_slice(binder: Binder, slices: list[tuple[ast.Relation, list[Column]
     sl = Slice(cols)
     for rel, rcols in slices:
         if len(rcols) == 1:
-            ev1 = binder.term(rel.value, rcols[0].type, rcols[0].name)
-            ev: Evaluator = lambda ctx, ev1=ev1: (ev1(ctx),)  # noqa: E731
+            ev = _one(binder.term(rel.value, rcols[0].type, rcols[0].name))
         else:
             tev = binder.term(
                 rel.value, _tuple_type(rcols), "(" + ",".join(c.name for c in rcols) + ")"
             )
-            ev = lambda ctx, tev=tev, n=len(rcols): _full_tuple(tev(ctx), n)  # noqa: E731
+            ev = _n_tuple(tev, len(rcols))
         if rel.op in (">", ">="):
             if sl.lower is not None:
                 raise InvalidRequest(

@@ -4,7 +4,6 @@ changes nothing), plus their IF conditions."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +15,7 @@ from .catalog import Column, Table, cql_name
 from .conditions import CompiledCondition, compile_condition
 from .context import Ctx
 from .mutate import Write
-from .store import TOP, Partition, Row
+from .store import NO_TS, ComplexCell, Partition, Row
 from .terms import Binder, Evaluator
 from .types import CType, native
 from .values import UNSET
@@ -211,7 +210,13 @@ def _op_text(a: ast.Assignment) -> str:
     return f"{c}[?] = ?"
 
 
-def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tuple[Column, RowOp]:
+# An assignment compiles to a "prepare" step run while evaluating the
+# statement (it evaluates and validates the value) that returns the row
+# operation to run when the mutations are applied (or None: unset value).
+Prepare = Callable[[Ctx], RowOp | None]
+
+
+def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tuple[Column, Prepare]:
     col = table.column(a.column)
     name = cql_name(col.name)
     if col.is_primary_key:
@@ -224,31 +229,25 @@ def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tupl
                 "incremented/decremented, not set)"
             )
         ev = binder.term(a.value, t, col.name)
-
-        def op_set(w: Write, row: Row, shadow: int) -> None:
-            v = ev(w.ctx)
-            if v is not UNSET:
-                w.put(row, col, v, shadow)
-
-        return col, _deferred(ev, op_set)
+        return col, _with_value(ev, lambda v: lambda w, row, shadow: w.put(row, col, v, shadow))
     if col.is_counter:
         if a.op not in ("add", "sub"):
             raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for counter column {name}")
         ev = binder.term(a.value, native("counter"), col.name)
         sign = 1 if a.op == "add" else -1
 
-        def op_counter(w: Write, row: Row, shadow: int) -> None:
-            v = ev(w.ctx)
+        def prepare_counter(ctx: Ctx) -> RowOp | None:
+            v = ev(ctx)
             if v is UNSET:
-                return
+                return None
             if v is None:
-                raise InvalidRequest("Invalid null value for counter increment")
-            w.counter(row, col, sign * v, shadow)
+                raise InvalidRequest(f"Invalid null value for counter increment on {name}")
+            return lambda w, row, shadow: w.counter(row, col, sign * v, shadow)
 
-        return col, _deferred(ev, op_counter)
+        return col, prepare_counter
     if a.op in ("add", "sub", "prepend") and not t.is_collection:
         raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for non counter column {name}")
-    if t.is_collection and t.frozen and a.op != "set":
+    if t.is_collection and t.frozen:
         raise InvalidRequest(
             f"Invalid operation ({_op_text(a)}) for frozen collection column {name}"
         )
@@ -256,107 +255,126 @@ def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tupl
         raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for non list column {name}")
     if a.op == "add":
         ev = binder.term(a.value, t, col.name)
-        return col, _deferred(
-            ev,
-            lambda w, row, shadow: _unless_unset(
-                ev(w.ctx), lambda v: w.add_elements(row, col, v, shadow)
-            ),
+        return col, _with_value(
+            ev, lambda v: lambda w, row, shadow: w.add_elements(row, col, v, shadow)
         )
     if a.op == "prepend":
         ev = binder.term(a.value, t, col.name)
-        return col, _deferred(
-            ev,
-            lambda w, row, shadow: _unless_unset(
-                ev(w.ctx), lambda v: w.prepend(row, col, v, shadow)
-            ),
-        )
+        return col, _with_value(ev, lambda v: lambda w, row, shadow: w.prepend(row, col, v, shadow))
     if a.op == "sub":
         rt = CType("set", (t.params[0],), True) if t.kind == "map" else t
         ev = binder.term(a.value, rt, col.name)
-        return col, _deferred(
-            ev,
-            lambda w, row, shadow: _unless_unset(
-                ev(w.ctx), lambda v: w.remove_elements(row, col, v, shadow)
-            ),
+        return col, _with_value(
+            ev, lambda v: lambda w, row, shadow: w.remove_elements(row, col, v, shadow)
         )
-    # set_key
+    # set_key: m[k] = v / l[i] = v
     if t.kind not in ("map", "list"):
         raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for non collection column {name}")
     assert a.key is not None
-    key_t = t.params[0] if t.kind == "map" else native("int")
-    val_t = t.params[1] if t.kind == "map" else t.params[0]
-    kev = binder.term(a.key, key_t, f"key({col.name})" if t.kind == "map" else f"idx({col.name})")
+    is_map = t.kind == "map"
+    key_t = t.params[0] if is_map else native("int")
+    val_t = t.params[1] if is_map else t.params[0]
+    kev = binder.term(a.key, key_t, f"key({col.name})" if is_map else f"idx({col.name})")
     vev = binder.term(a.value, val_t, f"value({col.name})")
 
-    def op_elem(w: Write, row: Row, shadow: int) -> None:
-        k = kev(w.ctx)
-        v = vev(w.ctx)
+    def prepare_element(ctx: Ctx) -> RowOp | None:
+        k, v = kev(ctx), vev(ctx)
         if k is None or k is UNSET:
-            raise InvalidRequest(
-                f"Invalid null value for {'map key' if t.kind == 'map' else 'list index'}"
-            )
+            raise InvalidRequest(f"Invalid null value for {'map key' if is_map else 'list index'}")
         if v is UNSET:
-            return
-        if v is None and t.kind == "list":
+            return None
+        if v is None and not is_map:
             raise InvalidRequest("Invalid null value for list element")
-        w.set_element(row, col, k, v, shadow)
+        return lambda w, row, shadow: w.set_element(row, col, k, v, shadow)
 
-    return col, op_elem
-
-
-def _unless_unset(v: Any, fn: Callable[[Any], None]) -> None:
-    if v is not UNSET:
-        fn(v)
+    return col, prepare_element
 
 
-def _deferred(ev: Evaluator, op: RowOp) -> RowOp:
-    return op
+def _with_value(ev: Evaluator, op: Callable[[Any], RowOp]) -> Prepare:
+    """The common prepare step: evaluate, skip unset, else bind the value."""
+
+    def prepare(ctx: Ctx) -> RowOp | None:
+        v = ev(ctx)
+        return None if v is UNSET else op(v)
+
+    return prepare
 
 
 def compile_update(table: Table, stmt: ast.Update, binder: Binder) -> WritePlan:
     _check_table_writable(table)
-    ops: list[tuple[Column, RowOp]] = []
+    assignments: list[tuple[Column, Prepare, ast.Assignment]] = []
     seen: set[str] = set()
     for a in stmt.assignments:
-        col, op = _compile_assignment(table, a, binder)
+        col, prepare = _compile_assignment(table, a, binder)
         if a.op == "set" and col.name in seen:
             raise InvalidRequest(f"Multiple incompatible setting of column {cql_name(col.name)}")
         seen.add(col.name)
-        ops.append((col, op))
+        assignments.append((col, prepare, a))
     ts_ev, ttl_ev = _using(binder, stmt.ttl, stmt.timestamp)
     if table.is_counter and stmt.ttl is not None:
         raise InvalidRequest("Cannot provide custom TTL for counter updates")
     where = compile_where(table, stmt.where, binder, allow_filtering=False, for_select=False)
-    static_only = all(c.is_static for c, _ in ops)
+    static_only = all(c.is_static for c, _, _ in assignments)
     _check_full_clustering(table, where, "UPDATE", static_only)
     conditions = _conditions(table, stmt, binder, ts_ev)
-    statics = [(c, op) for c, op in ops if c.is_static]
-    regulars = [(c, op) for c, op in ops if not c.is_static]
+    list_index = [c for c, _, a in assignments if a.op == "set_key" and c.type.kind == "list"]
 
     def build(ctx: Ctx, w: Write) -> list[Mutation]:
-        out = []
+        ops = [(c, op) for c, prepare, _ in assignments if (op := prepare(ctx)) is not None]
+        statics = [op for c, op in ops if c.is_static]
+        regulars = [op for c, op in ops if not c.is_static]
         prefixes: list[tuple[Any, ...] | None] = list(where.clustering_prefixes(ctx))
         if static_only and not where.ck_prefix and table.clustering:
             prefixes = [None]
+        out = []
         for spec in where.partition_keys(ctx):
-            for cks in prefixes:
+            for ck in prefixes:
+                if list_index and ck is not None:
+                    _dry_run(table, spec, ck, w, ops)
 
-                def apply(part: Partition, cks: tuple[Any, ...] | None = cks) -> None:
-                    for c, op in statics:
+                def apply(part: Partition, ck: tuple[Any, ...] | None = ck) -> None:
+                    for op in statics:
                         op(w, part.static, part.deleted)
                     if regulars:
-                        assert cks is not None
-                        row, shadow = table.data.row_for_write(part, cks)
-                        for c, op in regulars:
+                        assert ck is not None
+                        row, shadow = table.data.row_for_write(part, ck)
+                        for op in regulars:
                             op(w, row, shadow)
 
-                out.append(Mutation(table, spec, w, apply, cks))
+                out.append(Mutation(table, spec, w, apply, ck))
         return out
 
     return WritePlan(
         table, "update", ts_ev, ttl_ev, build, conditions, if_exists=stmt.if_exists,
         counter=table.is_counter,
     )  # fmt: skip
+
+
+def _delete_element(col: Column, key: Any) -> RowOp:
+    return lambda w, row, shadow: w.delete_element(row, col, key, shadow)
+
+
+def _dry_run(
+    table: Table, spec: KeySpec, ck: tuple[Any, ...], w: Write, ops: list[tuple[Column, RowOp]]
+) -> None:
+    """Run the row operations on a copy of the current row, so that errors
+    only the current state reveals (a list index out of bounds) surface
+    before anything is applied."""
+    part = table.data.get(spec[1])
+    current = part.rows.get(table.data.ck_key(ck)) if part is not None else None
+    scratch = Row(ck)
+    if current is not None:
+        for name, cell in current.cells.items():
+            if type(cell) is ComplexCell:
+                copy = ComplexCell()
+                copy.deleted = cell.deleted
+                copy.items.update(cell.items)
+                scratch.cells[name] = copy
+            else:
+                scratch.cells[name] = cell
+    for c, op in ops:
+        if not c.is_static:
+            op(w, scratch, NO_TS)
 
 
 def _check_full_clustering(table: Table, where: Where, verb: str, static_only: bool) -> None:
@@ -385,7 +403,8 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
         col = table.column(tgt.column)
         if col.is_primary_key:
             raise InvalidRequest(
-                f"Invalid identifier {cql_name(col.name)} for deletion (should not be a PRIMARY KEY part)"
+                f"Invalid identifier {cql_name(col.name)} for deletion (should not be a "
+                "PRIMARY KEY part)"
             )
         kev: Evaluator | None = None
         if tgt.key is not None:
@@ -448,19 +467,27 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
 
                     out.append(Mutation(table, spec, w, del_range, None))
             return out
-        keys = [(c, None if kev is None else kev(ctx)) for c, kev in targets]
-        for c, k in keys:
-            if (k is None or k is UNSET) and any(kv is not None for col, kv in targets if col is c):
-                raise InvalidRequest(f"Invalid null value for {c.name} element")
+        keys: list[tuple[Column, Any]] = []
+        for c, kev in targets:
+            k = None if kev is None else kev(ctx)
+            if kev is not None and (k is None or k is UNSET):
+                raise InvalidRequest(f"Invalid null value for {cql_name(c.name)} element")
+            keys.append((c, k))
+        list_elements = [
+            (c, k) for c, k in keys if k is not None and c.type.kind == "list" and not c.is_static
+        ]
         cks: list[tuple[Any, ...] | None] = (
             [None]
             if (static_only and not where.ck_prefix)
             else list(where.clustering_prefixes(ctx))
         )
         for spec in specs:
-            for ck in cks:
+            for row_ck in cks:
+                if list_elements and row_ck is not None:
+                    checks = [(c, _delete_element(c, k)) for c, k in list_elements]
+                    _dry_run(table, spec, row_ck, w, checks)
 
-                def del_cells(part: Partition, ck: tuple[Any, ...] | None = ck) -> None:
+                def del_cells(part: Partition, ck: tuple[Any, ...] | None = row_ck) -> None:
                     row_shadow: tuple[Row, int] | None = None
                     for c, k in keys:
                         if c.is_static:
@@ -475,13 +502,10 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
                         else:
                             w.delete_element(row, c, k, shadow)
 
-                out.append(Mutation(table, spec, w, del_cells, ck))
+                out.append(Mutation(table, spec, w, del_cells, row_ck))
         return out
 
     return WritePlan(
         table, "delete", ts_ev, None, build, conditions, if_exists=stmt.if_exists,
         counter=table.is_counter,
     )  # fmt: skip
-
-
-_ = (itertools, TOP)
