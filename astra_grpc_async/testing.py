@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import itertools
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -48,7 +48,10 @@ def pending_driver_tasks() -> set[asyncio.Task[Any]]:
             continue
         code = getattr(task.get_coro(), "cr_code", None)
         filename = code.co_filename if code is not None else ""
-        if f"{os.sep}astra_grpc_async{os.sep}" in filename and f"{os.sep}emulator{os.sep}" not in filename:
+        if (
+            f"{os.sep}astra_grpc_async{os.sep}" in filename
+            and f"{os.sep}emulator{os.sep}" not in filename
+        ):
             found.add(task)
     return found
 

@@ -110,7 +110,7 @@ class EmulatorServer:
             log.info("replayed %d logged request(s) from %s", replayed, self.journal.path)
         self.servicer = StargateServicer(self.engine, self._tokens, self.faults, self.journal)
         server = grpc.aio.server(options=_server_options(), maximum_concurrent_rpcs=None)
-        stargate_pb2_grpc.add_StargateServicer_to_server(self.servicer, server)
+        stargate_pb2_grpc.add_StargateServicer_to_server(self.servicer, server)  # type: ignore[no-untyped-call]
         address = f"{self.endpoint.rsplit(':', 1)[0]}:{self.port}"
         if self.tls is None:
             bound = server.add_insecure_port(address)

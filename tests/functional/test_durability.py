@@ -44,12 +44,15 @@ async def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     try:
         async with aga.Client(endpoint, token=TOKEN) as c:
             await c.execute(
-                "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+                "CREATE KEYSPACE d WITH replication = "
+                "{'class': 'SimpleStrategy', 'replication_factor': 1}"
             )
             await c.execute("CREATE TABLE d.t (id int PRIMARY KEY, v text)")
             # concurrent writers: their commits are grouped, each acknowledged after it is durable
             await c.execute_many(
-                "INSERT INTO d.t (id, v) VALUES (?, ?)", [(i, f"v{i}") for i in range(300)], concurrency=50
+                "INSERT INTO d.t (id, v) VALUES (?, ?)",
+                [(i, f"v{i}") for i in range(300)],
+                concurrency=50,
             )
             await c.execute("UPDATE d.t SET v = 'changed' WHERE id = 7")
             await c.execute("DELETE FROM d.t WHERE id = 8")
@@ -74,10 +77,13 @@ async def test_in_process_restart_keeps_data(tmp_path: Path) -> None:
     async with aga.emulator.serve(port=0, data_dir=tmp_path) as server:
         async with aga.Client(server.endpoint, token=server.token) as c:
             await c.execute(
-                "CREATE KEYSPACE k WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+                "CREATE KEYSPACE k WITH replication = "
+                "{'class': 'SimpleStrategy', 'replication_factor': 1}"
             )
             await c.execute("CREATE TABLE k.t (id int PRIMARY KEY, v int)")
-            await asyncio.gather(*(c.execute("INSERT INTO k.t (id, v) VALUES (?, ?)", [i, i]) for i in range(50)))
+            await asyncio.gather(
+                *(c.execute("INSERT INTO k.t (id, v) VALUES (?, ?)", [i, i]) for i in range(50))
+            )
         journal = server.journal
         assert journal is not None
         assert journal.records == 52

@@ -10,7 +10,10 @@ import astra_grpc_async as aga
 from astra_grpc_async import errors
 from astra_grpc_async.emulator import EmulatorServer
 
-KS = "CREATE KEYSPACE IF NOT EXISTS r WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+KS = (
+    "CREATE KEYSPACE IF NOT EXISTS r WITH replication = "
+    "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+)
 
 
 async def test_restart_fails_in_flight_then_reconnects() -> None:
@@ -57,14 +60,18 @@ async def test_failover_and_ejection_with_two_coordinators() -> None:
     await b.start()
     try:
         retry = aga.RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
-        async with aga.Client([a.endpoint, b.endpoint], token="shared", retry=retry, pool_size=1) as c:
+        async with aga.Client(
+            [a.endpoint, b.endpoint], token="shared", retry=retry, pool_size=1
+        ) as c:
             for _ in range(20):
                 await c.execute("SELECT * FROM system.local")
             assert a.servicer is not None and b.servicer is not None
             assert a.servicer.calls > 0 and b.servicer.calls > 0  # spread over both
             await a.stop(0)
             # idempotent reads keep succeeding: they fail over to b
-            results = await asyncio.gather(*(c.execute("SELECT * FROM system.local") for _ in range(40)))
+            results = await asyncio.gather(
+                *(c.execute("SELECT * FROM system.local") for _ in range(40))
+            )
             assert all(r.rows for r in results)
             assert c.endpoint_states()[a.endpoint] is False  # a was ejected
             # writes are not idempotent: not retried, but new calls avoid the ejected endpoint
