@@ -232,7 +232,7 @@ class ChannelPool:
     async def aclose(self, grace: float | None = None) -> None:
         """Close every channel (idempotent). With `grace`, in-flight calls get
         that long to finish first."""
-        if self._closed:
+        if self._closed and not self._channels:
             return
         self._closed = True
         channels, self._channels = self._channels, []

@@ -158,6 +158,14 @@ class Client:
                 if lost:
                     err.endpoint = ch.endpoint  # type: ignore[attr-defined]  # for failover
                 raise err from exc
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling() == 0:
+                    # not our caller's cancellation: grpc cancels calls of a closed channel
+                    raise errors.ConnectionLostError(
+                        "the call was cancelled because the client closed", code="CANCELLED"
+                    ) from None
+                raise
             finally:
                 ch.in_flight -= 1
                 self.in_flight -= 1
@@ -466,13 +474,20 @@ class Client:
 
     # --- lifecycle ------------------------------------------------------------
 
-    async def aclose(self, grace: float | None = None) -> None:
-        """Close every channel (idempotent). With `grace`, in-flight calls
-        get that many seconds to finish."""
+    async def aclose(self, grace: float | None = 5.0) -> None:
+        """Drain and close (idempotent): new calls fail at once with
+        ClientClosedError, calls in flight get up to `grace` seconds to
+        finish, then the rest are cancelled and every channel closes.
+        Shielded: cancelling the closer does not leave channels open."""
         if self._closed:
             return
         self._closed = True
         await self._pool.aclose(grace)
+
+    async def terminate(self) -> None:
+        """Close now: calls in flight are cancelled (ConnectionLostError)."""
+        self._closed = True
+        await self._pool.aclose(None)
 
     async def __aenter__(self) -> Client:
         self._check_open()

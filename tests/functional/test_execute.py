@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 import astra_grpc_async as aga
 from astra_grpc_async import errors
 
@@ -170,3 +174,26 @@ async def test_use_after_close(server) -> None:  # type: ignore[no-untyped-def]
         pass
     else:
         raise AssertionError("no error")
+
+
+async def test_aclose_drains_in_flight_calls(server) -> None:  # type: ignore[no-untyped-def]
+    c = aga.Client(server.endpoint, token=server.token)
+    await c.__aenter__()
+    server.faults.add_latency(0.3, match="drain_marker")
+    slow = asyncio.ensure_future(c.execute("SELECT * FROM system.local -- drain_marker"))
+    await asyncio.sleep(0.05)
+    await c.aclose(grace=5)
+    assert (await slow).rows  # finished during the grace period
+    with pytest.raises(errors.ClientClosedError):
+        await c.execute("SELECT * FROM system.local")
+
+
+async def test_terminate_cancels_in_flight_calls(server) -> None:  # type: ignore[no-untyped-def]
+    c = aga.Client(server.endpoint, token=server.token, retry=aga.NO_RETRY)
+    await c.__aenter__()
+    server.faults.add_latency(1.0, match="term_marker")
+    slow = asyncio.ensure_future(c.execute("SELECT * FROM system.local -- term_marker"))
+    await asyncio.sleep(0.05)
+    await c.terminate()
+    with pytest.raises(errors.ConnectionLostError):
+        await slow
