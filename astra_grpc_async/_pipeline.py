@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from ._request import Params, RequestDefaults, build_batch, build_query
 from ._responses import result_from_response
 from ._status import stream_status_error
 from ._transport import ChannelPool, map_rpc_error
+from .hooks import CallInfo
 from .options import BatchKind
 from .result import Result
 
@@ -82,6 +84,27 @@ class Pipeline:
         self._lanes.discard(lane)
 
     async def _send(
+        self, request: query_pb2.Query | query_pb2.Batch, timeout: float | None
+    ) -> Result:
+        hooks = self._client.hooks
+        if not hooks.active:
+            return await self._roundtrip(request, timeout)
+        if isinstance(request, query_pb2.Batch):
+            statement = "; ".join(q.cql for q in request.queries)
+        else:
+            statement = request.cql
+        info = CallInfo("pipeline", statement, request.parameters.keyspace.value or None)
+        hooks.request(info)
+        started = time.perf_counter()
+        try:
+            result = await self._roundtrip(request, timeout)
+        except BaseException as exc:
+            hooks.response(info, None, exc, time.perf_counter() - started)
+            raise
+        hooks.response(info, result, None, time.perf_counter() - started)
+        return result
+
+    async def _roundtrip(
         self, request: query_pb2.Query | query_pb2.Batch, timeout: float | None
     ) -> Result:
         if self._closed:

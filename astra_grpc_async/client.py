@@ -181,50 +181,67 @@ class Client:
         *,
         timeout: float | None,
         idempotent: bool,
-        info: CallInfo,
+        kind: str,
+        statement: str,
+        keyspace: str | None,
+    ) -> query_pb2.Response:
+        """One call with its hooks: every outcome, cancellation included,
+        reaches `on_response` (so a span is always ended)."""
+        self._check_open()
+        hooks = self.hooks
+        if not hooks.active:  # the common case pays nothing for instrumentation
+            return await self._attempts(call, timeout, idempotent, None)
+        info = CallInfo(kind, statement, keyspace)
+        hooks.request(info)
+        started = time.perf_counter()
+        try:
+            response = await self._attempts(call, timeout, idempotent, info)
+        except BaseException as exc:
+            hooks.response(info, None, exc, time.perf_counter() - started)
+            raise
+        hooks.response(info, response, None, time.perf_counter() - started)
+        return response
+
+    async def _attempts(
+        self,
+        call: Callable[[PooledChannel, float | None], Awaitable[query_pb2.Response]],
+        timeout: float | None,
+        idempotent: bool,
+        info: CallInfo | None,
     ) -> query_pb2.Response:
         """Deadline, retries, failover and speculative execution around one call."""
-        self._check_open()
         budget = self.timeout if timeout is None else timeout
         deadline = None if budget is None else time.monotonic() + budget
         policy = self.retry if idempotent else NO_RETRY
         attempt = 0
         avoid: Endpoint | None = None
-        self.hooks.request(info)
-        started = time.perf_counter()
         while True:
             attempt += 1
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
-                err: errors.AgaError = errors.ClientDeadlineError(
+                raise errors.ClientDeadlineError(
                     f"deadline of {budget}s expired after {attempt - 1} attempt(s)",
                     code="DEADLINE_EXCEEDED",
                 )
-                self.hooks.response(info, None, err, time.perf_counter() - started)
-                raise err
             pick = self._pool.pick if avoid is None else _other(self._pool, avoid)
             try:
                 if idempotent and self.speculative_delay is not None:
-                    response = await self._speculate(call, remaining)
-                else:
-                    response = await self._attempt(pick, call, remaining)
+                    return await self._speculate(call, remaining)
+                return await self._attempt(pick, call, remaining)
             except errors.AgaError as exc:
                 if not policy.should_retry(exc, attempt, idempotent):
-                    self.hooks.response(info, None, exc, time.perf_counter() - started)
                     raise
                 delay = policy.delay(exc, attempt)
                 if deadline is not None:
                     delay = min(delay, max(0.0, deadline - time.monotonic()))
-                self.hooks.retry(info, exc, attempt)
+                if info is not None:
+                    self.hooks.retry(info, exc, attempt)
                 log.debug(
                     "retrying after %s (attempt %d, %.3fs)", type(exc).__name__, attempt, delay
                 )
                 if len(self._endpoints) > 1:
                     avoid = getattr(exc, "endpoint", None)
                 await asyncio.sleep(delay)
-                continue
-            self.hooks.response(info, response, None, time.perf_counter() - started)
-            return response
 
     async def _speculate(
         self,
@@ -291,7 +308,9 @@ class Client:
             call,
             timeout=timeout,
             idempotent=is_idempotent(cql, idempotent),
-            info=CallInfo("query", cql, query.parameters.keyspace.value or None),
+            kind="query",
+            statement=cql,
+            keyspace=query.parameters.keyspace.value or None,
         )
         return result_from_response(response)
 
@@ -354,7 +373,7 @@ class Client:
         )  # fmt: skip
         self._check_size(query)
         idem = is_idempotent(cql, idempotent)
-        info = CallInfo("page", cql, query.parameters.keyspace.value or None)
+        page_keyspace = query.parameters.keyspace.value or None
         total_deadline = None if timeout is None else time.monotonic() + timeout
         metadata = self._pool.metadata
         from .codec import build_decoder
@@ -374,7 +393,14 @@ class Client:
             def call(ch: PooledChannel, remaining: float | None) -> Awaitable[query_pb2.Response]:
                 return ch.query(request, metadata=metadata, timeout=remaining)  # type: ignore[no-any-return]
 
-            response = await self._invoke(call, timeout=per_page, idempotent=idem, info=info)
+            response = await self._invoke(
+                call,
+                timeout=per_page,
+                idempotent=idem,
+                kind="page",
+                statement=cql,
+                keyspace=page_keyspace,
+            )
             if response.WhichOneof("result") != "result_set":
                 raise errors.ProtocolError("stream() needs a statement that returns rows")
             rs = response.result_set
@@ -414,12 +440,14 @@ class Client:
             return ch.batch(batch, metadata=metadata, timeout=remaining)  # type: ignore[no-any-return]
 
         idem = bool(idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
-        info = CallInfo(
-            "batch",
-            "; ".join(q.cql for q in batch.queries),
-            batch.parameters.keyspace.value or None,
+        response = await self._invoke(
+            call,
+            timeout=timeout,
+            idempotent=idem,
+            kind="batch",
+            statement="; ".join(q.cql for q in batch.queries),
+            keyspace=batch.parameters.keyspace.value or None,
         )
-        response = await self._invoke(call, timeout=timeout, idempotent=idem, info=info)
         return result_from_response(response)
 
     async def execute_many(

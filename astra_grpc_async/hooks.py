@@ -44,6 +44,10 @@ class Hooks:
     on_response: list[ResponseHook] = field(default_factory=list)
     on_retry: list[RetryHook] = field(default_factory=list)
 
+    @property
+    def active(self) -> bool:
+        return bool(self.on_request or self.on_response or self.on_retry)
+
     def request(self, info: CallInfo) -> None:
         for hook in self.on_request:
             try:

@@ -52,7 +52,8 @@ def decode_cursor(cursor: str) -> bytes:
     """The paging_state behind `encode_cursor`; ClientError when malformed."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode("ascii"))
+        # validate=True: a character outside the alphabet is an error, not skipped
+        return base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
         raise ClientError(f"malformed paging cursor: {exc}") from None
 

@@ -160,3 +160,38 @@ async def test_stream_auth_is_checked(server) -> None:  # type: ignore[no-untype
     async with aga.Client(server.endpoint, token="nope") as c, c.pipeline() as pipe:
         with pytest.raises(errors.AuthenticationError):
             await pipe.execute("SELECT * FROM system.local")
+
+
+async def test_hooks_see_every_outcome_including_cancellation(client: aga.Client, server) -> None:  # type: ignore[no-untyped-def]
+    seen: list[tuple[str, str, str | None]] = []
+
+    def on_response(info, response, error, seconds) -> None:  # type: ignore[no-untyped-def]
+        seen.append((info.kind, info.operation, type(error).__name__ if error else None))
+
+    client.hooks.on_response.append(on_response)
+    try:
+        await client.execute("SELECT * FROM system.local")
+        with pytest.raises(errors.InvalidQueryError):
+            await client.execute("SELEC x")
+        server.faults.add_latency(1.0, match="hook_marker", count=1)
+        task = asyncio.ensure_future(client.execute("SELECT * FROM system.local -- hook_marker"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with client.pipeline() as pipe:
+            await pipe.execute("SELECT * FROM system.local")
+    finally:
+        client.hooks.on_response.remove(on_response)
+    assert seen == [
+        ("query", "SELECT", None),
+        ("query", "SELEC", "InvalidQueryError"),
+        ("query", "SELECT", "CancelledError"),
+        ("pipeline", "SELECT", None),
+    ]
+
+
+def test_cursor_must_be_clean_base64() -> None:
+    assert aga.decode_cursor(aga.encode_cursor(b"\x00\xffstate")) == b"\x00\xffstate"
+    with pytest.raises(errors.ClientError):
+        aga.decode_cursor("%%%")
