@@ -190,3 +190,29 @@ def test_select_in_grpc_batch_is_refused() -> None:
     assert e.message == (
         "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
     )
+
+
+def test_conditional_restrictions_on_where() -> None:
+    db = lwt_db()
+    assert db.err("UPDATE t SET v = 'x' WHERE k IN (1, 2) AND c = 1 IF EXISTS").message == (
+        "IN on the partition key is not supported with conditional updates"
+    )
+    assert db.err("DELETE FROM t WHERE k = 1 AND c IN (1, 2) IF v = 'a'").message == (
+        "IN on the clustering key columns is not supported with conditional updates"
+    )
+    db.q("CREATE TABLE cnt (k int PRIMARY KEY, n counter)")
+    assert db.err("UPDATE cnt USING TIMESTAMP 5 SET n = n + 1 WHERE k = 1").message == (
+        "Cannot provide custom timestamp for counter updates"
+    )
+
+
+def test_condition_on_collection_element_and_static() -> None:
+    db = Db()
+    db.q("CREATE TABLE t (k int, c int, m map<text, int>, s int static, PRIMARY KEY (k, c))")
+    db.q("INSERT INTO t (k, c, m, s) VALUES (1, 1, {'a': 1}, 10)")
+    assert cas(db, "UPDATE t SET m['a'] = 2 WHERE k = 1 AND c = 1 IF m['a'] = 1")[1] == [(True,)]
+    assert cas(db, "UPDATE t SET m['a'] = 3 WHERE k = 1 AND c = 1 IF m['a'] = 1")[1] == [
+        (False, ["a", 2]),
+    ]  # fmt: skip
+    assert cas(db, "UPDATE t SET s = 11 WHERE k = 1 IF s = 10")[1] == [(True,)]
+    assert db.rows("SELECT s, m FROM t") == [(11, ["a", 2])]

@@ -129,3 +129,15 @@ def test_ten_thousand_row_page() -> None:
     assert len(rs.rows) == 10_000 and not rs.HasField("paging_state")
     keys = [(r.values[0].int, r.values[1].int) for r in rs.rows]
     assert len(set(keys)) == 10_000
+
+
+def test_static_only_partition_pages() -> None:
+    db = Db()
+    db.q("CREATE TABLE t (k int, c int, s int static, PRIMARY KEY (k, c))")
+    db.q("INSERT INTO t (k, s) VALUES (1, 1)")
+    db.q("INSERT INTO t (k, c, s) VALUES (2, 1, 2)")
+    db.q("INSERT INTO t (k, c) VALUES (2, 2)")
+    expected = [(1, None, 1), (2, 1, 2), (2, 2, 2)]
+    for size in (1, 2, 4):
+        rows = db.all_rows("SELECT * FROM t", page_size=size)
+        assert sorted(rows, key=lambda r: (r[0], r[1] or 0)) == expected

@@ -236,3 +236,44 @@ def test_scalar_functions_and_cast() -> None:
     assert db.rows("SELECT blobAsText(b), CAST(n AS text), intAsBlob(n) FROM t") == [
         ("hi", "5", b"\x00\x00\x00\x05"),
     ]  # fmt: skip
+
+
+def test_select_json_and_to_json() -> None:
+    db = Db()
+    db.q(
+        'CREATE TABLE t (k int PRIMARY KEY, "MyCol" text, m map<int, text>, ts timestamp, '
+        "d date, l list<double>, u frozen<tuple<int, blob>>, n int)"
+    )
+    db.q(
+        "INSERT INTO t (k, \"MyCol\", m, ts, d, l, u) VALUES (1, 'a\"b', {1: 'x'}, "
+        "'2024-01-02 03:04:05.006Z', '2024-01-02', [1.5, 2], (3, 0xff))"
+    )
+    r = db.q("SELECT JSON * FROM t")
+    assert [(c.name, c.type.basic) for c in r.result_set.columns] == [
+        ("[json]", pb.TypeSpec.VARCHAR)
+    ]
+    assert db.rows("SELECT JSON * FROM t") == [
+        (
+            '{"k": 1, "\\"MyCol\\"": "a\\"b", "d": "2024-01-02", "l": [1.5, 2.0], '
+            '"m": {"1": "x"}, "n": null, "ts": "2024-01-02 03:04:05.006Z", "u": [3, "0xff"]}',
+        )
+    ]
+    assert db.rows("SELECT JSON k AS key FROM t") == [('{"key": 1}',)]
+    assert db.rows("SELECT toJson(m), toJson(ts) FROM t") == [
+        ('{"1": "x"}', '"2024-01-02 03:04:05.006Z"'),
+    ]  # fmt: skip
+
+
+def test_single_column_tuple_syntax_and_misc_errors() -> None:
+    db = grid()
+    assert [r[0] for r in db.rows("SELECT c FROM t WHERE k = 1 AND (c) > (2)")] == [3, 4]
+    assert [r[0] for r in db.rows("SELECT c FROM t WHERE k = 1 AND (c) IN ((4), (0))")] == [0, 4]
+    assert db.err("SELECT toJson(count(*)) FROM t").message == (
+        "Aggregate count cannot be an argument of another function"
+    )
+    assert db.err("UPDATE t SET v = 1 WHERE token(k) = 1 AND c = 1").message == (
+        "The token function cannot be used in WHERE clauses for UPDATE statements"
+    )
+    assert db.err("SELECT * FROM t WHERE k = 1 AND c > 1 AND c > 2").message == (
+        "More than one restriction was found for the start bound on c"
+    )

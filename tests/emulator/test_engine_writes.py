@@ -292,3 +292,32 @@ def test_functions_in_values_are_deterministic() -> None:
         at=START_MICROS,
     )
     assert other.rows("SELECT id, u FROM t") == [row[:2]]  # replay gives the same state
+
+
+def test_replaying_only_mutations_rebuilds_identical_state() -> None:
+    """The servicer persists mutating calls (Outcome.mutated) with their
+    now_micros and replays them on restart: reads, failures and no-op calls
+    in between must not shift timestamps or generated ids."""
+    first = Db()
+    log: list[tuple[str, int]] = []
+
+    def run(db: Db, cql: str, at: int) -> None:
+        out = db.engine.execute(db.query(cql), now_micros=at)
+        if out.mutated:
+            log.append((cql, at))
+
+    ddl = "CREATE TABLE t (k int PRIMARY KEY, id timeuuid, l list<int>)"
+    run(first, ddl, START_MICROS)
+    run(first, "INSERT INTO t (k, id, l) VALUES (1, now(), [1])", START_MICROS + 1)
+    run(first, "SELECT now(), uuid() FROM t", START_MICROS + 2)
+    first.q("SELECT * FROM t", tracing=True)
+    run(first, "INSERT INTO t (k) VALUES (1) IF NOT EXISTS", START_MICROS + 3)  # not applied
+    run(first, "CREATE TABLE IF NOT EXISTS t (k int PRIMARY KEY)", START_MICROS + 4)
+    run(first, "INSERT INTO t (k, id, l) VALUES (2, now(), [2])", START_MICROS + 4)
+    run(first, "UPDATE t SET l = l + [3] WHERE k = 1", START_MICROS + 4)  # same µs again
+    replay = Db()
+    for cql, at in log:
+        assert replay.engine.execute(replay.query(cql), now_micros=at).mutated
+    query = "SELECT k, id, l, writetime(id) FROM t"
+    assert replay.rows(query) == first.rows(query)
+    assert len(first.rows(query)) == 2

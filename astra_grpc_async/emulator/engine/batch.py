@@ -42,7 +42,7 @@ def run_batch(
         return query_pb2.Response()
     _check_kind(kind, items)
     conditional = any(it.plan.conditional for it in items)
-    if conditional and (batch_ts is not None or any(it.plan.timestamp for it in items)):
+    if conditional and any(it.plan.timestamp for it in items):  # USING TIMESTAMP
         raise InvalidRequest("Cannot provide custom timestamp for conditional BATCH")
     default_ts = batch_ts if batch_ts is not None else items[0].ctx.write_timestamp()
     evaluated = [

@@ -10,7 +10,7 @@ from astra_grpc_async.emulator.cql import ast
 from astra_grpc_async.emulator.errors import BindCountError, InvalidRequest
 
 from .terms import MarkerSpec
-from .values import BadValue, decoder
+from .values import BadValue
 
 __all__ = ["bind_values"]
 
@@ -19,7 +19,7 @@ def _decode(spec: MarkerSpec | None, v: query_pb2.Value, position: int) -> Any:
     if spec is None:
         raise InvalidRequest(f"Invalid argument at position {position}: unexpected bind marker")
     try:
-        return decoder(spec.type)(v)
+        return spec.decode(v)
     except BadValue as e:
         raise InvalidRequest(f"Invalid argument at position {position}: {e}") from None
 

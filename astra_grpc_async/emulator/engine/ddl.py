@@ -245,9 +245,7 @@ def _alter_table(
             t = catalog.resolve(cd.type, ks_name)
             if cd.static and not table.clustering:
                 raise InvalidRequest(
-                    "Static columns are not allowed in COMPACT STORAGE tables"
-                    if False
-                    else "Static columns are only useful (and thus allowed) if the table has at "
+                    "Static columns are only useful (and thus allowed) if the table has at "
                     "least one clustering column"
                 )
             if (t.kind == "counter") != table.is_counter and table.regulars:
@@ -270,6 +268,3 @@ def _alter_table(
     table.rebuild()
     catalog.bump()
     return _change(SC.UPDATED, SC.TABLE, ks_name, table.name)
-
-
-_ = Table

@@ -26,6 +26,7 @@ from .lwt import Conditional, run_conditional
 from .select import SelectPlan, compile_select
 from .system import SystemTables
 from .terms import Binder, MarkerSpec
+from .types import native
 from .writes import WritePlan, apply_mutations, compile_delete, compile_insert, compile_update
 
 __all__ = ["Engine", "Outcome"]
@@ -200,7 +201,7 @@ class Engine:
         elif isinstance(stmt, ast.BatchStatement):
             plan = [self._compile_write(s, keyspace, binder) for s in stmt.statements]
             if stmt.timestamp is not None:
-                ts_ev = binder.term(stmt.timestamp, _bigint(), "[timestamp]")
+                ts_ev = binder.term(stmt.timestamp, native("bigint"), "[timestamp]")
                 for p in plan:
                     if p.timestamp is not None:
                         raise InvalidRequest(
@@ -231,12 +232,6 @@ class Engine:
         if ks is None:
             raise InvalidRequest(_NO_KEYSPACE)
         return self.catalog.table(ks, name.name)
-
-
-def _bigint() -> Any:
-    from .types import native
-
-    return native("bigint")
 
 
 def _mutated(response: query_pb2.Response) -> bool:

@@ -15,7 +15,7 @@ from .catalog import Column, Table, cql_name
 from .context import Ctx
 from .paging import Position, decode_state, encode_state
 from .rows import WireReader, column_reader, column_wire
-from .selection import OutputColumn, compile_selection
+from .selection import OutputColumn, compile_selection, json_output
 from .store import TOP, Partition, Row
 from .terms import Binder, Evaluator
 from .tokens import murmur3_token
@@ -331,8 +331,6 @@ def _predicate(f: Filter, ctx: Ctx) -> Predicate:
 
 
 def compile_select(table: Table, stmt: ast.Select, binder: Binder) -> SelectPlan:
-    if stmt.json:
-        raise InvalidRequest("SELECT JSON is not supported by this emulator")
     where = compile_where(
         table, stmt.where, binder, allow_filtering=stmt.allow_filtering, for_select=True
     )
@@ -340,6 +338,8 @@ def compile_select(table: Table, stmt: ast.Select, binder: Binder) -> SelectPlan
     reverse = _ordering(table, stmt, where)
     if stmt.distinct:
         _check_distinct(table, outputs)
+    if stmt.json:
+        outputs = [json_output(outputs)]
     selects_static = any(o.column is not None and o.column.is_static for o in outputs) or (
         not stmt.selectors and table.has_statics
     )
@@ -363,9 +363,7 @@ def compile_select(table: Table, stmt: ast.Select, binder: Binder) -> SelectPlan
 def _check_distinct(table: Table, outputs: list[OutputColumn]) -> None:
     selected: list[Column] = []
     for o in outputs:
-        if o.column is None:
-            if o.aggregate is not None:
-                continue
+        if o.column is None:  # functions and aggregates of selected columns
             continue
         if not (o.column.kind == "partition_key" or o.column.is_static):
             raise InvalidRequest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +15,7 @@ from astra_grpc_async.emulator.errors import InvalidRequest
 from . import functions
 from .catalog import Column, Table, cql_name
 from .context import Ctx
+from .jsonfmt import to_json
 from .rows import cell_of, column_reader
 from .store import Cell, Partition, Row
 from .terms import Binder, Evaluator
@@ -156,8 +158,34 @@ def _compile(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
     if name == "cast":
         return _cast(table, s, binder)
     if name == "tojson":
-        raise InvalidRequest("toJson() is not supported by this emulator")
+        if len(s.args) != 1 or not isinstance(s.args[0], ast.Selector):
+            raise InvalidRequest("toJson() requires exactly one column argument")
+        inner = _compile(table, s.args[0], binder)
+        get, t = _row_getter(inner), inner.type
+        return OutputColumn(
+            f"system.tojson({inner.name})",
+            native("text"),
+            lambda p, r, ctx: to_json(t, get(p, r, ctx)),
+        )
     return _scalar_call(table, s, name, binder)
+
+
+def json_output(outputs: list[OutputColumn]) -> OutputColumn:
+    """SELECT JSON: one `[json]` text column holding an object per row."""
+    if any(o.get is None for o in outputs):
+        raise InvalidRequest("Aggregates are not supported with SELECT JSON by this emulator")
+    parts = [(json.dumps(_json_key(o.name)), o.get, o.type) for o in outputs]
+
+    def row_json(p: Partition, r: Row | None, ctx: Ctx) -> str:
+        fields = [f"{key}: {to_json(t, get(p, r, ctx))}" for key, get, t in parts if get]
+        return "{" + ", ".join(fields) + "}"
+
+    return OutputColumn("[json]", native("text"), row_json)
+
+
+def _json_key(name: str) -> str:
+    quoted = cql_name(name)
+    return name if quoted == name or not name.replace("_", "a").isalnum() else quoted
 
 
 def _scalar_call(table: Table, s: ast.Selector, name: str, binder: Binder) -> OutputColumn:
@@ -169,8 +197,7 @@ def _scalar_call(table: Table, s: ast.Selector, name: str, binder: Binder) -> Ou
     for i, arg in enumerate(s.args):
         if isinstance(arg, ast.Selector):
             inner = _compile(table, arg, binder)
-            assert inner.get is not None
-            getters.append(inner.get)
+            getters.append(_row_getter(inner))
             arg_types.append(inner.type)
             labels.append(inner.name)
         else:
@@ -190,18 +217,25 @@ def _scalar_call(table: Table, s: ast.Selector, name: str, binder: Binder) -> Ou
     return OutputColumn(f"system.{name}({', '.join(labels)})", rtype, call)
 
 
+def _row_getter(o: OutputColumn) -> Getter:
+    if o.get is None:
+        raise InvalidRequest(f"Aggregate {o.name} cannot be an argument of another function")
+    return o.get
+
+
 def _term_getter(ev: Evaluator) -> Getter:
     return lambda p, r, ctx: ev(ctx)
 
 
 def _cast(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
     inner_sel, target = s.args[0], s.args[1]
-    assert isinstance(inner_sel, ast.Selector) and isinstance(target, ast.Cast)
+    if not isinstance(inner_sel, ast.Selector) or not isinstance(target, ast.Cast):
+        raise InvalidRequest("Invalid CAST selector")
     inner = _compile(table, inner_sel, binder)
-    assert isinstance(target.type, ast.NativeType)
+    if not isinstance(target.type, ast.NativeType):
+        raise InvalidRequest(f"{inner.type.cql()} cannot be cast to a non-native type")
     to = native(target.type.name)
-    get = inner.get
-    assert get is not None
+    get = _row_getter(inner)
     src = inner.type
 
     def cast(p: Partition, r: Row | None, ctx: Ctx) -> Any:

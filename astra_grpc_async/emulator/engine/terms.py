@@ -17,7 +17,7 @@ from . import functions
 from .context import Ctx
 from .literals import convert_constant
 from .types import CType, native
-from .values import UNSET, sort_key
+from .values import UNSET, decoder, sort_key
 
 __all__ = ["Binder", "Evaluator", "MarkerSpec"]
 
@@ -25,12 +25,15 @@ Evaluator = Callable[[Ctx], Any]
 
 
 class MarkerSpec:
-    __slots__ = ("name", "receiver", "type")
+    """A bind marker's receiver: its name (for named values) and type."""
+
+    __slots__ = ("decode", "name", "receiver", "type")
 
     def __init__(self, name: str | None, receiver: str, type: CType) -> None:
         self.name = name
         self.receiver = receiver
         self.type = type
+        self.decode = decoder(type)
 
 
 class Binder:

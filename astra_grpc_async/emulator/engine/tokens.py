@@ -10,6 +10,7 @@ Long.MIN_VALUE is normalized to Long.MAX_VALUE (MIN is the ring's minimum).
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 
 __all__ = ["MIN_TOKEN", "composite_key", "murmur3_token"]
 
@@ -36,6 +37,7 @@ def _signed_byte(b: int) -> int:
     return b - 256 if b >= 128 else b
 
 
+@lru_cache(maxsize=65536)
 def murmur3_token(data: bytes) -> int:
     length = len(data)
     nblocks = length >> 4

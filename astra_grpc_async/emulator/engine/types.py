@@ -78,9 +78,8 @@ class CType:
             return self.kind
         if self.kind == "udt":
             inner = _quote(self.name)
-        elif self.kind == "tuple":
+        elif self.kind == "tuple":  # always frozen
             inner = "tuple<" + ", ".join(p.cql() for p in self.params) + ">"
-            return inner
         else:
             inner = f"{self.kind}<" + ", ".join(p.cql() for p in self.params) + ">"
         if self.frozen and with_frozen:

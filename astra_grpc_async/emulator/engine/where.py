@@ -266,7 +266,7 @@ def compile_where(
             raise InvalidRequest(
                 f'Unsupported "!=" relation: {cql_name(rel.column)} != {_term_text(rel.value)}'
             )
-        if len(cols) > 1:
+        if rel.columns:  # (a, b) op (...): multi-column syntax, even for one column
             if any(c.kind != "clustering" for c in cols):
                 raise InvalidRequest(
                     "Multi-column relations can only be applied to clustering columns but "
@@ -336,7 +336,7 @@ def compile_where(
                     f"{cql_name(cols[0].name)} cannot be restricted by more than one relation "
                     "if it includes an Equal"
                 )
-            if len(cols) == 1:
+            if not rel.columns:
                 lst = _list_of(binder, rel, cols[0].type, cols[0].name)
                 w.ck_prefix.append((cols, _singletons(lst)))
             else:
@@ -415,7 +415,7 @@ def _compile_slice(binder: Binder, slices: list[tuple[ast.Relation, list[Column]
     cols = slices[0][1]
     sl = Slice(cols)
     for rel, rcols in slices:
-        if len(rcols) == 1:
+        if not rel.columns:
             ev = _one(binder.term(rel.value, rcols[0].type, rcols[0].name))
         else:
             tev = binder.term(
@@ -473,7 +473,7 @@ def _slice_filter(sl: Slice) -> Filter:
 
 def _compile_filter(binder: Binder, rel: ast.Relation, cols: list[Column]) -> Filter:
     col = cols[0]
-    if len(cols) > 1:
+    if rel.columns:
         sl = _compile_slice(binder, [(rel, cols)]) if rel.op not in ("=", "IN") else None
         if sl is not None:
             return _slice_filter(sl)

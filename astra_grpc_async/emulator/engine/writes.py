@@ -106,6 +106,13 @@ def _using(
     )
 
 
+def _no_token(relations: tuple[ast.Relation, ...], verb: str) -> None:
+    if any(rel.token for rel in relations):
+        raise InvalidRequest(
+            f"The token function cannot be used in WHERE clauses for {verb} statements"
+        )
+
+
 def _key_value(col: Column, v: Any) -> Any:
     if v is None:
         raise InvalidRequest(f"Invalid null value in condition for column {cql_name(col.name)}")
@@ -125,8 +132,17 @@ def _conditions(
 ) -> list[CompiledCondition]:
     if table.is_counter and (stmt.conditions or stmt.if_exists):
         raise InvalidRequest("Conditional updates are not supported on counter tables")
-    if (stmt.conditions or stmt.if_exists) and ts is not None:
-        raise InvalidRequest("Cannot provide custom timestamp for conditional updates")
+    if table.is_counter and ts is not None:
+        raise InvalidRequest("Cannot provide custom timestamp for counter updates")
+    if stmt.conditions or stmt.if_exists:
+        if ts is not None:
+            raise InvalidRequest("Cannot provide custom timestamp for conditional updates")
+        for rel in stmt.where:
+            if rel.op != "IN":
+                continue
+            kind = table.column(rel.column).kind
+            part = "partition key" if kind == "partition_key" else "clustering key columns"
+            raise InvalidRequest(f"IN on the {part} is not supported with conditional updates")
     return [compile_condition(table, c, binder) for c in stmt.conditions]
 
 
@@ -313,6 +329,7 @@ def compile_update(table: Table, stmt: ast.Update, binder: Binder) -> WritePlan:
     ts_ev, ttl_ev = _using(binder, stmt.ttl, stmt.timestamp)
     if table.is_counter and stmt.ttl is not None:
         raise InvalidRequest("Cannot provide custom TTL for counter updates")
+    _no_token(stmt.where, "UPDATE")
     where = compile_where(table, stmt.where, binder, allow_filtering=False, for_select=False)
     static_only = all(c.is_static for c, _, _ in assignments)
     _check_full_clustering(table, where, "UPDATE", static_only)
@@ -396,6 +413,7 @@ def _check_full_clustering(table: Table, where: Where, verb: str, static_only: b
 
 def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
     _check_table_writable(table)
+    _no_token(stmt.where, "DELETE")
     where = compile_where(table, stmt.where, binder, allow_filtering=False, for_select=False)
     ts_ev, _ = _using(binder, None, stmt.timestamp)
     targets: list[tuple[Column, Evaluator | None]] = []
