@@ -10,6 +10,7 @@ from typing import Any
 
 from ._proto.bp import stargate as bp
 from ._proto.stargate import query_pb2
+from .codec import type_name
 from .errors import ClientError
 from .row import Row
 
@@ -20,27 +21,6 @@ class Column:
 
     name: str
     type: str
-
-
-_BASIC = {v: k.lower() for k, v in query_pb2.TypeSpec.Basic.items()}
-
-
-def type_text(spec: query_pb2.TypeSpec) -> str:
-    kind = spec.WhichOneof("spec")
-    if kind == "basic":
-        return _BASIC.get(spec.basic, f"unknown({spec.basic})")
-    if kind == "list":
-        return f"list<{type_text(spec.list.element)}>"
-    if kind == "set":
-        return f"set<{type_text(spec.set.element)}>"
-    if kind == "map":
-        return f"map<{type_text(spec.map.key)}, {type_text(spec.map.value)}>"
-    if kind == "tuple":
-        return f"tuple<{', '.join(type_text(e) for e in spec.tuple.elements)}>"
-    if kind == "udt":
-        name = spec.udt.name or "udt"
-        return f"frozen<{name}>" if spec.udt.frozen else name
-    return "unknown"
 
 
 def encode_cursor(paging_state: bytes) -> str:
@@ -88,7 +68,7 @@ class Result:
     @property
     def columns(self) -> list[Column]:
         if self._columns is None:
-            self._columns = [Column(c.name, type_text(c.type)) for c in self._raw_columns]
+            self._columns = [Column(c.name, type_name(c.type)) for c in self._raw_columns]
         return self._columns
 
     @property

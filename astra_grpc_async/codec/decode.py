@@ -379,7 +379,8 @@ def type_name(spec: query_pb2.TypeSpec) -> str:
     if which == "tuple":
         return f"tuple<{', '.join(type_name(e) for e in spec.tuple.elements)}>"
     if which == "udt":
-        return spec.udt.name or "udt"
+        name = spec.udt.name or "udt"
+        return f"frozen<{name}>" if spec.udt.frozen else name
     return "unknown"
 
 

@@ -1,9 +1,10 @@
 """The CQL syntax tree: what the parser produces and the engine executes.
 
-Plain frozen dataclasses, no behaviour. Names are stored as written when
-quoted ("MyTable") and lower-cased when not (CQL's identifier rule), so the
-engine compares them directly. A statement is parsed once per CQL text and
-cached; bind values arrive separately per execution.
+Plain frozen dataclasses (and `type_text`, the one way to print a type).
+Names are stored as written when quoted ("MyTable") and lower-cased when
+not (CQL's identifier rule), so the engine compares them directly. A
+statement is parsed once per CQL text and cached; bind values arrive
+separately per execution.
 """
 
 from __future__ import annotations
@@ -62,6 +63,24 @@ class UdtRef:
 
 
 CqlType = NativeType | ListType | SetType | MapType | TupleType | UdtRef
+
+
+def type_text(t: CqlType) -> str:
+    """A type as CQL spells it, e.g. `frozen<map<text, list<int>>>`."""
+    if isinstance(t, NativeType):
+        return t.name
+    if isinstance(t, ListType):
+        inner = f"list<{type_text(t.element)}>"
+    elif isinstance(t, SetType):
+        inner = f"set<{type_text(t.element)}>"
+    elif isinstance(t, MapType):
+        inner = f"map<{type_text(t.key)}, {type_text(t.value)}>"
+    elif isinstance(t, TupleType):
+        return "tuple<" + ", ".join(type_text(e) for e in t.elements) + ">"
+    else:
+        inner = f"{t.keyspace}.{t.name}" if t.keyspace else t.name
+    return f"frozen<{inner}>" if t.frozen else inner
+
 
 # --- terms (values inside statements) ---------------------------------------
 

@@ -94,20 +94,7 @@ def _error_at(tok: Token, message: str) -> CqlSyntaxError:
     return CqlSyntaxError(f"line {tok.line}:{tok.col} {message}")
 
 
-def _type_text(t: ast.CqlType) -> str:
-    if isinstance(t, ast.NativeType):
-        return t.name
-    if isinstance(t, ast.ListType):
-        inner = f"list<{_type_text(t.element)}>"
-    elif isinstance(t, ast.SetType):
-        inner = f"set<{_type_text(t.element)}>"
-    elif isinstance(t, ast.MapType):
-        inner = f"map<{_type_text(t.key)}, {_type_text(t.value)}>"
-    elif isinstance(t, ast.TupleType):
-        return "tuple<" + ", ".join(_type_text(e) for e in t.elements) + ">"
-    else:
-        inner = f"{t.keyspace}.{t.name}" if t.keyspace else t.name
-    return f"frozen<{inner}>" if t.frozen else inner
+_type_text = ast.type_text
 
 
 def _freeze(t: ast.CqlType) -> ast.CqlType:

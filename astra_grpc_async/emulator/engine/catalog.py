@@ -179,17 +179,4 @@ def cql_name(name: str) -> str:
     return _cql_name(name)
 
 
-def _ast_cql(t: ast.CqlType) -> str:
-    if isinstance(t, ast.NativeType):
-        return t.name
-    if isinstance(t, ast.ListType):
-        s = f"list<{_ast_cql(t.element)}>"
-    elif isinstance(t, ast.SetType):
-        s = f"set<{_ast_cql(t.element)}>"
-    elif isinstance(t, ast.MapType):
-        s = f"map<{_ast_cql(t.key)}, {_ast_cql(t.value)}>"
-    elif isinstance(t, ast.TupleType):
-        return "tuple<" + ", ".join(_ast_cql(e) for e in t.elements) + ">"
-    else:
-        s = t.name
-    return f"frozen<{s}>" if t.frozen else s
+_ast_cql = ast.type_text
