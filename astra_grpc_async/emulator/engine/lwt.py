@@ -33,8 +33,12 @@ def _current_row(table: Table, part: Partition | None, m: Mutation, now: int) ->
     if part is None:
         return None
     if m.clustering is None:
-        return part.static if part.static.live(now) else None
-    row: Row | None = part.rows.get(table.data.ck_key(m.clustering))
+        if table.clustering:  # a partition-level write: its static row
+            return part.static if part.static.live(now) else None
+        clustering: tuple[object, ...] = ()  # without clustering columns the partition is one row
+    else:
+        clustering = m.clustering
+    row: Row | None = part.rows.get(table.data.ck_key(clustering))
     if row is not None and row.live(now):
         return row
     return None
