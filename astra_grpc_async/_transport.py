@@ -245,6 +245,9 @@ class ChannelPool:
 # --- error mapping (the one place a grpc exception becomes ours) -------------
 
 _TOO_LARGE = "larger than max"
+# grpc.aio's own status when a local operation fails, e.g. a stream write on a
+# connection that just died: not an answer from the server
+_CORE = "Internal error from Core"
 
 
 def map_rpc_error(exc: grpc.aio.AioRpcError) -> errors.AgaError:
@@ -256,7 +259,7 @@ def map_rpc_error(exc: grpc.aio.AioRpcError) -> errors.AgaError:
     if not has_detail:
         if name == "DEADLINE_EXCEEDED":
             return errors.ClientDeadlineError(f"deadline exceeded: {message}", code=name)
-        if name in ("UNAVAILABLE", "CANCELLED"):
+        if name in ("UNAVAILABLE", "CANCELLED") or (name == "INTERNAL" and message == _CORE):
             return errors.ConnectionLostError(f"connection lost: {message}", code=name)
         if name == "RESOURCE_EXHAUSTED" and _TOO_LARGE in message:
             return errors.MessageTooLargeError(message, code=name)

@@ -62,6 +62,7 @@ class Client:
         speculative_delay: float | None = None,
         allow_plaintext_token: bool = False,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        max_response_bytes: int = 256 * 1024 * 1024,
         hooks: Hooks | None = None,
     ) -> None:
         self._endpoints: tuple[Endpoint, ...] = parse_endpoints(endpoint)
@@ -84,7 +85,7 @@ class Client:
             self._endpoints,
             token=self._token,
             tls=tls_config,
-            options=TransportOptions(pool_size=pool_size),
+            options=TransportOptions(pool_size=pool_size, max_response_bytes=max_response_bytes),
         )
         self._limit = asyncio.Semaphore(max_in_flight)  # bound lazily to the running loop
         self.max_in_flight = max_in_flight
