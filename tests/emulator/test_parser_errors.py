@@ -75,7 +75,7 @@ def syntax_error(cql: str) -> str:
             "CREATE TABLE t (k list<int PRIMARY KEY)",
             "line 1:27 mismatched input 'PRIMARY' expecting '>'",
         ),
-        ("ALTER TABLE t RENAME a TO b", "line 1:14 no viable alternative at input 'RENAME'"),
+        ("ALTER TABLE t RENAMED a TO b", "line 1:14 no viable alternative at input 'RENAMED'"),
         ("DROP KEYSPACE IF ks", "line 1:17 mismatched input 'ks' expecting K_EXISTS"),
         (
             "INSERT INTO t (a) VALUES (0x123)",

@@ -238,13 +238,11 @@ async def test_schema_change_create_and_drop(client: aga.Client) -> None:
     assert _change(r)[:3] == ("DROPPED", "KEYSPACE", ks)
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator's parser has no ALTER KEYSPACE (syntax error)")
 async def test_schema_change_alter_keyspace(client: aga.Client, ks: str) -> None:
     r = await client.execute(f"ALTER KEYSPACE {ks} WITH replication = {REPLICATION}")
     assert _change(r)[:3] == ("UPDATED", "KEYSPACE", ks)
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator's parser has no ALTER TYPE (syntax error)")
 async def test_schema_change_alter_type(client: aga.Client, ks: str) -> None:
     await client.execute(f"CREATE TYPE {ks}.addr (street text)")
     r = await client.execute(f"ALTER TYPE {ks}.addr ADD zip int")

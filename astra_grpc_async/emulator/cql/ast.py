@@ -183,12 +183,14 @@ class Relation:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """An IF condition `col op term`, or `col[key] op term` (key set)."""
+    """An IF condition `col op term`, `col[key] op term` (key set) or
+    `col.field op term` (field set: a UDT field)."""
 
     column: str
     op: Operator
     value: Term
     key: Term | None = None
+    field: str | None = None
 
 
 # --- statements ------------------------------------------------------------
@@ -213,6 +215,15 @@ class CreateKeyspace:
     if_not_exists: bool
     replication: tuple[tuple[str, str], ...] = ()
     durable_writes: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AlterKeyspace:
+    """ALTER KEYSPACE ... WITH: what is not given stays as it was."""
+
+    name: str
+    replication: tuple[tuple[str, str], ...] = ()  # empty: unchanged
+    durable_writes: bool | None = None  # None: unchanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +263,23 @@ class AlterTableDrop:
 
 
 @dataclass(frozen=True, slots=True)
+class AlterTableOptions:
+    """ALTER TABLE ... WITH prop = value [AND ...] (values as text, as in
+    CreateTable.options)."""
+
+    table: TableName
+    options: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AlterTableRename:
+    """ALTER TABLE ... RENAME a TO b [AND c TO d] (primary key columns only)."""
+
+    table: TableName
+    renames: tuple[tuple[str, str], ...]  # (old name, new name)
+
+
+@dataclass(frozen=True, slots=True)
 class CreateType:
     name: TableName  # keyspace-qualified type name
     if_not_exists: bool
@@ -262,6 +290,23 @@ class CreateType:
 class DropType:
     name: TableName
     if_exists: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AlterTypeAdd:
+    """ALTER TYPE [ks.]t ADD field type."""
+
+    name: TableName
+    field: str
+    type: CqlType
+
+
+@dataclass(frozen=True, slots=True)
+class AlterTypeRename:
+    """ALTER TYPE [ks.]t RENAME a TO b [AND c TO d]."""
+
+    name: TableName
+    renames: tuple[tuple[str, str], ...]  # (old field, new field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,19 +329,21 @@ class Insert:
     timestamp: Term | None = None
 
 
-AssignOp = Lit["set", "add", "sub", "prepend", "set_key"]
+AssignOp = Lit["set", "add", "sub", "prepend", "set_key", "set_field"]
 
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
     """set: `c = v`; add: `c = c + v` (counter increment, list append, set
     union, map merge); sub: `c = c - v`; prepend: `c = v + c`; set_key:
-    `c[key] = v` (map entry or list index)."""
+    `c[key] = v` (map entry or list index); set_field: `c.field = v` (one
+    field of a non-frozen UDT; `field` set)."""
 
     column: str
     op: AssignOp
     value: Term
     key: Term | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,10 +359,12 @@ class Update:
 
 @dataclass(frozen=True, slots=True)
 class DeleteTarget:
-    """A column to delete, or one element of it (`c[key]`)."""
+    """A column to delete, one element of it (`c[key]`) or one field of a
+    UDT column (`c.field`)."""
 
     column: str
     key: Term | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,14 +377,16 @@ class Delete:
     timestamp: Term | None = None
 
 
-SelectorKind = Lit["column", "count", "writetime", "ttl", "function"]
+SelectorKind = Lit["column", "count", "writetime", "ttl", "function", "field"]
 
 
 @dataclass(frozen=True, slots=True)
 class Selector:
     """column: `name`; count: COUNT(*) / COUNT(1) (name empty);
     writetime / ttl: WRITETIME(name) / TTL(name); function: `name(args)`
-    over columns or terms (e.g. toJson, token, blobAsText) in `args`."""
+    over columns or terms (e.g. toJson, token, blobAsText) in `args`;
+    field: UDT field access `sel.name`, the selector in `args[0]`
+    (`a.b.c` nests: field c of field b of column a)."""
 
     kind: SelectorKind
     name: str
@@ -368,6 +419,7 @@ class BatchStatement:
 Statement = (
     CreateKeyspace | DropKeyspace | CreateTable | DropTable | AlterTableAdd | AlterTableDrop
     | CreateType | DropType | Truncate | Use | Insert | Update | Delete | Select | BatchStatement
+    | AlterKeyspace | AlterTableOptions | AlterTableRename | AlterTypeAdd | AlterTypeRename
 )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ Choices the engine relies on (beyond the docstrings in `ast.py`):
 * `IN (a, b)` in WHERE / IF is a `TupleLiteral` of the terms (also for
   multi-column `(x, y) IN ((1, 2), (3, 4))`: a TupleLiteral of TupleLiterals).
 * `c += v` / `c -= v` are accepted as `add` / `sub` (Cassandra 4 syntax).
-* Property values of CREATE TABLE ... WITH are rendered as text: strings
+* Property values of CREATE / ALTER TABLE ... WITH are rendered as text: strings
   as their content, numbers/booleans as written (booleans lower-cased), maps
   as `{'k': 'v', ...}`. `COMPACT STORAGE` becomes `("compact_storage", "true")`.
 * Collection types nested in `frozen<...>` or `tuple<...>` are frozen
@@ -34,10 +34,14 @@ Choices the engine relies on (beyond the docstrings in `ast.py`):
   (Cassandra >= 3.11); any number of trailing `;` is accepted. Errors at the
   end of the input point just past its last character (Cassandra itself says
   `line 0:-1` there, which breaks the `line L:C` rule clients rely on).
-* Not supported (syntax errors): INSERT JSON, UDT field access `a.b`,
-  element selection `m['k']` in SELECT / WHERE, GROUP BY, LIKE, IS NOT NULL,
-  indexes, views, functions/aggregates DDL, ALTER TABLE other than ADD/DROP,
-  roles and permissions.
+* UDT field access `a.b` is parsed in a select clause (`Selector("field")`),
+  in SET (`set_field`), DELETE targets and IF conditions; not in WHERE (as in
+  Cassandra).
+* `ALTER TABLE ... ALTER c TYPE t` and `ALTER TYPE ... ALTER f TYPE t` parse
+  and raise InvalidRequest (Cassandra refuses them when executing).
+* Not supported (syntax errors): INSERT JSON, element selection `m['k']` in
+  SELECT / WHERE, GROUP BY, LIKE, IS NOT NULL, indexes, views,
+  functions/aggregates DDL, DROP COMPACT STORAGE, roles and permissions.
 """
 
 from __future__ import annotations
@@ -386,8 +390,14 @@ class _Parser:
         ine = self.if_not_exists()
         name = self.ident()
         self.expect_kw("with")
+        replication, durable = self.keyspace_properties()
+        return ast.CreateKeyspace(name, ine, replication, True if durable is None else durable)
+
+    def keyspace_properties(self) -> tuple[tuple[tuple[str, str], ...], bool | None]:
+        """After WITH: `replication = {...} [AND durable_writes = b]` in any
+        order. Returns (replication, durable_writes); () / None when absent."""
         replication: tuple[tuple[str, str], ...] = ()
-        durable = True
+        durable: bool | None = None
         seen: set[str] = set()
         while True:
             key_tok = self.tok
@@ -414,8 +424,7 @@ class _Parser:
                     )
                 durable = value.lower() == "true"
             if not self.accept_kw("and"):
-                break
-        return ast.CreateKeyspace(name, ine, replication, durable)
+                return replication, durable
 
     def property_value(self) -> str | tuple[tuple[str, str], ...]:
         if self.is_op("{"):
@@ -536,17 +545,7 @@ class _Parser:
                     self.advance()
                     options.append(("compact_storage", "true"))
                 else:
-                    key_tok = self.tok
-                    key = self.ident()
-                    if any(k == key for k, _ in options):
-                        self.fail(f"Multiple definition for property '{key}'", key_tok)
-                    self.expect_op("=")
-                    value = self.property_value()
-                    if isinstance(value, tuple):
-                        text = "{" + ", ".join(f"'{k}': '{v}'" for k, v in value) + "}"
-                    else:
-                        text = value
-                    options.append((key, text))
+                    self.table_property(options)
                 if not self.accept_kw("and"):
                     break
         result = ast.CreateTable(
@@ -554,6 +553,20 @@ class _Parser:
         )
         _validate_table(result)
         return result
+
+    def table_property(self, options: list[tuple[str, str]]) -> None:
+        """`name = value` of a table's WITH clause, appended as text."""
+        key_tok = self.tok
+        key = self.ident()
+        if any(k == key for k, _ in options):
+            self.fail(f"Multiple definition for property '{key}'", key_tok)
+        self.expect_op("=")
+        value = self.property_value()
+        if isinstance(value, tuple):
+            text = "{" + ", ".join(f"'{k}': '{v}'" for k, v in value) + "}"
+        else:
+            text = value
+        options.append((key, text))
 
     def ident_list(self) -> list[str]:
         names = [self.ident()]
@@ -593,9 +606,58 @@ class _Parser:
 
     def alter(self) -> ast.Statement:
         self.advance()
-        if not self.accept_kw("columnfamily"):
-            self.expect_kw("table")
+        tok = self.tok
+        if self.accept_kw("keyspace") or self.accept_kw("schema"):
+            name = self.ident()
+            self.expect_kw("with")
+            replication, durable = self.keyspace_properties()
+            return ast.AlterKeyspace(name, replication, durable)
+        if self.accept_kw("type"):
+            return self.alter_type()
+        if not (self.accept_kw("table") or self.accept_kw("columnfamily")):
+            raise self.no_viable(tok)
+        return self.alter_table()
+
+    def renames(self) -> tuple[tuple[str, str], ...]:
+        """After RENAME: `a TO b [AND c TO d ...]`."""
+        pairs: list[tuple[str, str]] = []
+        while True:
+            old = self.ident()
+            self.expect_kw("to")
+            pairs.append((old, self.ident()))
+            if not self.accept_kw("and"):
+                return tuple(pairs)
+
+    def alter_type(self) -> ast.Statement:
+        name = self.table_name()
+        if self.accept_kw("add"):
+            field = self.ident()
+            return ast.AlterTypeAdd(name, field, self.cql_type())
+        if self.accept_kw("rename"):
+            return ast.AlterTypeRename(name, self.renames())
+        if self.accept_kw("alter"):
+            self.ident()
+            self.expect_kw("type")
+            self.cql_type()
+            # Cassandra 3.10+ parses this and refuses it when executed.
+            raise InvalidRequest("Altering field types is no longer supported")
+        raise self.no_viable()
+
+    def alter_table(self) -> ast.Statement:
         table = self.table_name()
+        if self.accept_kw("with"):
+            options: list[tuple[str, str]] = []
+            while True:
+                self.table_property(options)
+                if not self.accept_kw("and"):
+                    return ast.AlterTableOptions(table, tuple(options))
+        if self.accept_kw("rename"):
+            return ast.AlterTableRename(table, self.renames())
+        if self.accept_kw("alter"):
+            self.ident()
+            self.expect_kw("type")
+            self.cql_type()
+            raise InvalidRequest("Altering column types is no longer supported")
         if self.accept_kw("add"):
             defs: list[ast.ColumnDef] = []
             if self.accept_op("("):
@@ -912,13 +974,16 @@ class _Parser:
     def condition(self) -> ast.Condition:
         column = self.ident()
         key: ast.Term | None = None
+        field: str | None = None
         if self.accept_op("["):
             key = self.term()
             self.expect_op("]")
+        elif self.accept_op("."):
+            field = self.ident()
         if self.accept_kw("in"):
-            return ast.Condition(column, "IN", self.in_value(), key)
+            return ast.Condition(column, "IN", self.in_value(), key, field)
         op = self.comparison_op()
-        return ast.Condition(column, op, self.term(), key)
+        return ast.Condition(column, op, self.term(), key, field)
 
     # --- DML ---------------------------------------------------------------
 
@@ -982,6 +1047,10 @@ class _Parser:
 
     def assignment(self) -> ast.Assignment:
         column = self.ident()
+        if self.accept_op("."):
+            field = self.ident()
+            self.expect_op("=")
+            return ast.Assignment(column, "set_field", self.term(), field=field)
         if self.accept_op("["):
             key = self.term()
             self.expect_op("]")
@@ -1016,10 +1085,13 @@ class _Parser:
             while True:
                 column = self.ident()
                 key: ast.Term | None = None
+                field: str | None = None
                 if self.accept_op("["):
                     key = self.term()
                     self.expect_op("]")
-                targets.append(ast.DeleteTarget(column, key))
+                elif self.accept_op("."):
+                    field = self.ident()
+                targets.append(ast.DeleteTarget(column, key, field))
                 if not self.accept_op(","):
                     break
         self.expect_kw("from")
@@ -1134,7 +1206,11 @@ class _Parser:
     def unaliased_selector(self) -> ast.Selector:
         self.enter()
         try:
-            return self._unaliased_selector()
+            sel = self._unaliased_selector()
+            # `sel.field` (UDT field access) may follow any selector
+            while self.accept_op("."):
+                sel = ast.Selector("field", self.ident(), args=(sel,))
+            return sel
         finally:
             self.depth -= 1
 

@@ -1,4 +1,5 @@
-"""IF conditions of lightweight transactions (`IF v = ?`, `IF m[k] > ?`...)."""
+"""IF conditions of lightweight transactions (`IF v = ?`, `IF m[k] > ?`,
+`IF u.f = ?`...)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,13 @@ def compile_condition(table: Table, cond: ast.Condition, binder: Binder) -> Comp
     reader = column_reader(col)
     key_ev: Evaluator | None = None
     value_t = t
-    if cond.key is not None:
+    field = -1  # UDT field index for `IF u.f op v`
+    if cond.field is not None:
+        if t.kind != "udt" or cond.field not in t.fields:
+            raise InvalidRequest(f"Unknown field {cond.field} for column {cql_name(col.name)}")
+        field = t.fields.index(cond.field)
+        value_t = t.params[field]
+    elif cond.key is not None:
         if t.kind == "map":
             key_ev = binder.term(cond.key, t.params[0], f"key({col.name})")
             value_t = t.params[1]
@@ -77,6 +84,8 @@ def compile_condition(table: Table, cond: ast.Condition, binder: Binder) -> Comp
 
         def current(p: Partition, r: Row | None, now: int) -> Any:
             v = reader(p, r, now)
+            if field >= 0 and v is not None:
+                return v[field] if field < len(v) else None
             if k is None or v is None:
                 return v
             if t.kind == "map":

@@ -1,4 +1,4 @@
-"""Schema statements: CREATE / DROP KEYSPACE, TABLE, TYPE, ALTER TABLE,
+"""Schema statements: CREATE / ALTER / DROP KEYSPACE, TABLE, TYPE and
 TRUNCATE. Each returns the SchemaChange to answer, or None when nothing
 changed (IF [NOT] EXISTS on an existing / missing object)."""
 
@@ -17,6 +17,10 @@ from .types import CType
 __all__ = ["execute_ddl"]
 
 SC = query_pb2.SchemaChange
+MAX_TTL = 630720000
+LOCAL_SYSTEM_KEYSPACES = ("system", "system_schema")
+"""Keyspaces ALTER KEYSPACE refuses; the replicated system keyspaces
+(system_auth, system_distributed, system_traces) can be altered."""
 
 
 def _change(
@@ -82,6 +86,14 @@ def execute_ddl(
         return _drop_type(catalog, stmt, _ks_name(stmt.name, default_ks))
     if isinstance(stmt, ast.AlterTableAdd | ast.AlterTableDrop):
         return _alter_table(catalog, stmt, _ks_name(stmt.table, default_ks))
+    if isinstance(stmt, ast.AlterKeyspace):
+        return _alter_keyspace(catalog, stmt)
+    if isinstance(stmt, ast.AlterTableOptions):
+        return _alter_options(catalog, stmt, _ks_name(stmt.table, default_ks))
+    if isinstance(stmt, ast.AlterTableRename):
+        return _rename_columns(catalog, stmt, _ks_name(stmt.table, default_ks))
+    if isinstance(stmt, ast.AlterTypeAdd | ast.AlterTypeRename):
+        return _alter_type(catalog, stmt, _ks_name(stmt.name, default_ks))
     if isinstance(stmt, ast.Truncate):
         ks_name = _ks_name(stmt.table, default_ks)
         if ks_name in SYSTEM_KEYSPACES:
@@ -107,11 +119,23 @@ def _create_keyspace(catalog: Catalog, stmt: ast.CreateKeyspace) -> query_pb2.Sc
             f'Cannot add existing keyspace "{name}"',
             query_pb2.AlreadyExists(keyspace=name, table=""),
         )
-    replication = dict(stmt.replication)
+    replication = _replication(stmt.replication)
+    catalog.keyspaces[name] = Keyspace(name, replication, stmt.durable_writes)
+    catalog.bump()
+    return _change(SC.CREATED, SC.KEYSPACE, name)
+
+
+def _replication(options: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """A validated replication map, its class fully qualified."""
+    replication = dict(options)
     cls = replication.get("class")
     if cls is None:
         raise ConfigurationError("Missing replication strategy class")
     short = cls.rsplit(".", 1)[-1]
+    if short == "LocalStrategy":
+        raise InvalidRequest(
+            "Unable to use given strategy class: LocalStrategy is reserved for internal use."
+        )
     if short not in _STRATEGIES:
         raise ConfigurationError(f"Unable to find replication strategy class '{cls}'")
     replication["class"] = _STRATEGIES[short]
@@ -120,9 +144,24 @@ def _create_keyspace(catalog: Catalog, stmt: ast.CreateKeyspace) -> query_pb2.Sc
     for k, v in replication.items():
         if k != "class" and not v.strip().isdigit():
             raise ConfigurationError(f"Replication factor must be non-negative; found {v}")
-    catalog.keyspaces[name] = Keyspace(name, replication, stmt.durable_writes)
+    return replication
+
+
+def _alter_keyspace(catalog: Catalog, stmt: ast.AlterKeyspace) -> query_pb2.SchemaChange:
+    name = stmt.name
+    if name in LOCAL_SYSTEM_KEYSPACES:
+        raise InvalidRequest(f"{name} keyspace is not user-modifiable.")
+    # Cassandra validates the new options before looking the keyspace up
+    replication = _replication(stmt.replication) if stmt.replication else None
+    ks = catalog.keyspaces.get(name)
+    if ks is None:
+        raise InvalidRequest(f"Keyspace '{name}' doesn't exist")
+    if replication is not None:  # a new map replaces the old one entirely
+        ks.replication = replication
+    if stmt.durable_writes is not None:
+        ks.durable_writes = stmt.durable_writes
     catalog.bump()
-    return _change(SC.CREATED, SC.KEYSPACE, name)
+    return _change(SC.UPDATED, SC.KEYSPACE, name)
 
 
 def _create_table(
@@ -160,9 +199,7 @@ def _create_table(
         if cd.name not in keys
     ]
     options = dict(stmt.options)
-    ttl = options.get("default_time_to_live")
-    if ttl is not None and any(c.is_counter for c in others) and ttl.strip() not in ("0", ""):
-        raise InvalidRequest("Cannot set default_time_to_live on a table with counters")
+    _check_options(options, any(c.is_counter for c in others))
     table_id = uuid.UUID(
         bytes=hashlib.sha256(f"{ks_name}.{name}.{catalog.version}".encode()).digest()[:16],
         version=4,
@@ -170,6 +207,27 @@ def _create_table(
     ks.tables[name] = Table(ks_name, name, pk, ck, others, options, id=table_id)
     catalog.bump()
     return _change(SC.CREATED, SC.TABLE, ks_name, name)
+
+
+def _check_options(options: dict[str, str], counter: bool) -> None:
+    """The table option checks Cassandra makes on CREATE / ALTER TABLE."""
+    ttl = options.get("default_time_to_live")
+    if ttl is None:
+        return
+    try:
+        seconds = int(ttl)
+    except ValueError:
+        raise InvalidRequest(f"Invalid integer value {ttl} for 'default_time_to_live'") from None
+    if seconds < 0:
+        raise ConfigurationError(
+            f"default_time_to_live must be greater than or equal to 0 (got {seconds})"
+        )
+    if seconds > MAX_TTL:
+        raise ConfigurationError(
+            f"default_time_to_live must be less than or equal to {MAX_TTL} (got {seconds})"
+        )
+    if counter and seconds > 0:
+        raise InvalidRequest("Cannot set default_time_to_live on a table with counters")
 
 
 def _create_type(
@@ -187,16 +245,21 @@ def _create_type(
         if fname in seen:
             raise InvalidRequest(f"Duplicate field name '{fname}' in type '{name}'")
         seen.add(fname)
-        if isinstance(ftype, ast.NativeType) and ftype.name == "counter":
-            raise InvalidRequest("A user type cannot contain counters")
-        if isinstance(ftype, ast.UdtRef) and not ftype.frozen:
-            raise InvalidRequest("A user type cannot contain non-frozen UDTs")
-        params.append(catalog.resolve(ftype, ks_name).frozen_copy())
+        params.append(_field_type(catalog, ftype, ks_name))
     ks.types[name] = CType(
         "udt", tuple(params), False, name, ks_name, tuple(f for f, _ in stmt.fields)
     )
     catalog.bump()
     return _change(SC.CREATED, SC.TYPE, ks_name, name)
+
+
+def _field_type(catalog: Catalog, ftype: ast.CqlType, ks_name: str) -> CType:
+    """A UDT field's resolved type (fields are stored frozen)."""
+    if isinstance(ftype, ast.NativeType) and ftype.name == "counter":
+        raise InvalidRequest("A user type cannot contain counters")
+    if isinstance(ftype, ast.UdtRef) and not ftype.frozen:
+        raise InvalidRequest("A user type cannot contain non-frozen UDTs")
+    return catalog.resolve(ftype, ks_name).frozen_copy()
 
 
 def _uses(t: CType, ks: str, name: str) -> bool:
@@ -233,11 +296,21 @@ def _drop_type(catalog: Catalog, stmt: ast.DropType, ks_name: str) -> query_pb2.
     return _change(SC.DROPPED, SC.TYPE, ks_name, name)
 
 
+def _altered_table(catalog: Catalog, ks_name: str, name: str) -> Table:
+    """The table an ALTER TABLE names (Cassandra's wording when missing)."""
+    if ks_name in SYSTEM_KEYSPACES:
+        raise InvalidRequest(f"{ks_name} keyspace is not user-modifiable.")
+    ks = catalog.keyspaces.get(ks_name)
+    table = ks.tables.get(name) if ks is not None else None
+    if table is None:
+        raise InvalidRequest(f"Table '{ks_name}.{name}' doesn't exist")
+    return table
+
+
 def _alter_table(
     catalog: Catalog, stmt: ast.AlterTableAdd | ast.AlterTableDrop, ks_name: str
 ) -> query_pb2.SchemaChange | None:
-    _user_keyspace(catalog, ks_name)
-    table = catalog.table(ks_name, stmt.table.name)
+    table = _altered_table(catalog, ks_name, stmt.table.name)
     if isinstance(stmt, ast.AlterTableAdd):
         for cd in stmt.columns:
             if cd.name in table.columns:
@@ -262,9 +335,148 @@ def _alter_table(
                 raise InvalidRequest(f"Column {cql_name(name)} was not found in table {table.name}")
             if col.is_primary_key:
                 raise InvalidRequest(f"Cannot drop PRIMARY KEY part {cql_name(name)}")
+            if col.type.kind == "udt" and not col.type.frozen:
+                # its cells could not be described in system_schema.dropped_columns
+                raise InvalidRequest(
+                    f"Cannot drop non-frozen column {cql_name(name)} of user type {col.type.cql()}"
+                )
         for name in stmt.columns:
             table.regulars = [c for c in table.regulars if c.name != name]
             table.data.drop_column(name)
     table.rebuild()
     catalog.bump()
     return _change(SC.UPDATED, SC.TABLE, ks_name, table.name)
+
+
+def _alter_options(
+    catalog: Catalog, stmt: ast.AlterTableOptions, ks_name: str
+) -> query_pb2.SchemaChange:
+    table = _altered_table(catalog, ks_name, stmt.table.name)
+    options = dict(stmt.options)
+    _check_options(options, table.is_counter)
+    table.options.update(options)
+    table.rebuild()  # picks up default_time_to_live
+    catalog.bump()
+    return _change(SC.UPDATED, SC.TABLE, ks_name, table.name)
+
+
+def _rename_columns(
+    catalog: Catalog, stmt: ast.AlterTableRename, ks_name: str
+) -> query_pb2.SchemaChange:
+    """Only primary key columns can be renamed: their values live in the
+    partition key / clustering tuples by position, so no data moves."""
+    table = _altered_table(catalog, ks_name, stmt.table.name)
+    renames: list[tuple[Column, str]] = []
+    for old, new in dict(stmt.renames).items():  # a repeated source: the last one wins
+        col = table.column(old)
+        if not col.is_primary_key:
+            raise InvalidRequest(f"Cannot rename non PRIMARY KEY column {cql_name(old)}")
+        if new in table.columns or any(n == new for _, n in renames):
+            raise InvalidRequest(
+                f"Cannot rename column {cql_name(old)} to {cql_name(new)} in table "
+                f"'{table.qualified}'; another column with that name already exists"
+            )
+        renames.append((col, new))
+    for col, new in renames:
+        col.name = new
+    table.rebuild()
+    catalog.bump()
+    return _change(SC.UPDATED, SC.TABLE, ks_name, table.name)
+
+
+def _alter_type(
+    catalog: Catalog, stmt: ast.AlterTypeAdd | ast.AlterTypeRename, ks_name: str
+) -> query_pb2.SchemaChange:
+    name = stmt.name.name
+    if ks_name in SYSTEM_KEYSPACES:
+        raise InvalidRequest(f"{ks_name} keyspace is not user-modifiable.")
+    ks = catalog.keyspaces.get(ks_name)
+    old = ks.types.get(name) if ks is not None else None
+    if ks is None or old is None:
+        raise InvalidRequest(f"Type {ks_name}.{name} doesn't exist")
+    qualified = f"{cql_name(ks_name)}.{cql_name(name)}"
+    if isinstance(stmt, ast.AlterTypeAdd):
+        new = _add_field(catalog, ks, old, stmt, qualified)
+    else:
+        fields = list(old.fields)
+        for field, to in dict(stmt.renames).items():
+            if field not in old.fields:
+                raise InvalidRequest(f"Unkown field {field} in user type {qualified}")  # sic
+            fields[old.fields.index(field)] = to
+        for field in fields:
+            if fields.count(field) > 1:
+                # sic: Cassandra passes the keyspace name where the type name belongs
+                raise InvalidRequest(f"Duplicate field name {field} in type {ks_name}")
+        new = CType("udt", old.params, False, name, ks_name, tuple(fields))
+    _retype(ks, name, new)
+    catalog.bump()
+    return _change(SC.UPDATED, SC.TYPE, ks_name, name)
+
+
+def _add_field(
+    catalog: Catalog, ks: Keyspace, old: CType, stmt: ast.AlterTypeAdd, qualified: str
+) -> CType:
+    field = stmt.field
+    if field in old.fields:
+        raise InvalidRequest(
+            f"Cannot add field {field} to type {qualified}: a field with name {field} "
+            "already exists"
+        )
+    ftype = _field_type(catalog, stmt.type, ks.name)
+    prefix = f"Cannot add new field {field} of type {ast.type_text(stmt.type)} to user type "
+    if _uses(ftype, ks.name, old.name):
+        raise InvalidRequest(f"{prefix}{qualified} as it would create a circular reference")
+    # Values already stored keep fewer fields (read as null); a partition key
+    # would then hash differently from the same value written afterwards.
+    keyed = [
+        t.qualified
+        for t in ks.tables.values()
+        if any(_uses(c.type, ks.name, old.name) for c in t.partition_key)
+    ]
+    if keyed:
+        raise InvalidRequest(
+            f"{prefix}{qualified} as the type is being used in partition key by the "
+            "following tables: " + ", ".join(keyed)
+        )
+    return CType("udt", (*old.params, ftype), False, old.name, ks.name, (*old.fields, field))
+
+
+def _retype(ks: Keyspace, name: str, new: CType) -> None:
+    """Install a new definition of UDT `name` and rebuild every type that
+    refers to it: the keyspace's other UDTs and its tables' columns (resolved
+    types carry their UDTs' fields, see types.py)."""
+    ks.types[name] = new
+    memo: dict[CType, CType] = {}
+
+    def fresh(t: CType) -> CType:
+        hit = memo.get(t)
+        if hit is not None:
+            return hit
+        if t.kind == "udt" and t.keyspace == ks.name:
+            base = ks.types[t.name]
+            out = CType(
+                "udt", tuple(fresh(p) for p in base.params), t.frozen, t.name, t.keyspace,
+                base.fields,
+            )  # fmt: skip
+        elif t.params:
+            out = CType(t.kind, tuple(fresh(p) for p in t.params), t.frozen)
+        else:
+            out = t
+        memo[t] = out
+        return out
+
+    ks.types = {n: fresh(t) for n, t in ks.types.items()}
+    memo.clear()  # the definitions changed under the memo's keys
+    for table in ks.tables.values():
+        changed = False
+        for col in table.select_order:
+            t = fresh(col.type)
+            if t != col.type:
+                col.type = t
+                changed = True
+        if changed:
+            table.data.clear_wire()
+            table.data.set_clustering(
+                [c.type for c in table.clustering], [c.descending for c in table.clustering]
+            )
+            table.rebuild()

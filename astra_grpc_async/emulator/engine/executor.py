@@ -38,7 +38,8 @@ _NO_KEYSPACE = (
 )
 _DDL = (
     ast.CreateKeyspace, ast.DropKeyspace, ast.CreateTable, ast.DropTable, ast.AlterTableAdd,
-    ast.AlterTableDrop, ast.CreateType, ast.DropType, ast.Truncate,
+    ast.AlterTableDrop, ast.CreateType, ast.DropType, ast.Truncate, ast.AlterKeyspace,
+    ast.AlterTableOptions, ast.AlterTableRename, ast.AlterTypeAdd, ast.AlterTypeRename,
 )  # fmt: skip
 
 

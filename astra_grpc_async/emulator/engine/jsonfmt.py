@@ -105,8 +105,10 @@ def to_json(t: CType, x: Any) -> str:
                 key = json.dumps(key)
             items.append(f"{key}: {to_json(vt, b)}")
         return "{" + ", ".join(items) + "}"
+    # a value written before ALTER TYPE ... ADD is shorter than the type
+    padded = (*x, *(None,) * (len(t.fields) - len(x)))
     fields = [
         f"{json.dumps(name)}: {to_json(p, e)}"
-        for name, p, e in zip(t.fields, t.params, x, strict=False)
+        for name, p, e in zip(t.fields, t.params, padded, strict=True)
     ]
     return "{" + ", ".join(fields) + "}"

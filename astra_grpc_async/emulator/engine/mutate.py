@@ -1,4 +1,6 @@
-"""Cell-level writes: last-write-wins cells, counters and collection cells.
+"""Cell-level writes: last-write-wins cells, counters and collection cells
+(a non-frozen UDT is stored like a collection: one cell per field, keyed by
+the field's index).
 
 Every function takes `shadow`, the newest deletion timestamp covering the
 row: data written at or before it is dead on arrival (a deletion wins over
@@ -86,8 +88,8 @@ class Write:
         return c
 
     def set_collection(self, row: Row, col: Column, value: Any, shadow: int) -> None:
-        """Overwrite a whole non-frozen collection (deletion at ts-1, then the
-        elements at ts); null / empty just deletes (at ts)."""
+        """Overwrite a whole non-frozen collection or UDT (deletion at ts-1,
+        then the elements at ts); null / empty just deletes (at ts)."""
         cc = self._complex(row, col)
         if value is None or len(value) == 0:
             if self.ts > shadow:
@@ -105,6 +107,10 @@ class Write:
         if kind == "list":
             first = self.ctx.clock.next_seq(len(value))
             self._put_paths(row, col, [(first + i, v) for i, v in enumerate(value)], shadow)
+        elif kind == "udt":  # null fields are simply not written (as Cassandra does)
+            fields = [(i, v) for i, v in enumerate(value) if v is not None]
+            if fields:
+                self._put_paths(row, col, fields, shadow)
         elif kind == "set":
             self._put_paths(row, col, [(e, True) for e in value], shadow)
         else:
@@ -120,11 +126,18 @@ class Write:
     def _put_paths(self, row: Row, col: Column, pairs: list[tuple[Any, Any]], shadow: int) -> None:
         cc = self._complex(row, col)
         t = col.type
-        pkey: Callable[[Any], Any] = _identity if t.kind == "list" else sort_key(t.params[0])
-        vser = serializer(t.params[-1]) if t.kind != "set" else (lambda x: b"")
         floor = max(shadow, cc.deleted)
         if self.ts <= floor:
             return
+        if t.kind == "udt":  # path: the field index; each field has its own type
+            for index, v in pairs:
+                new = self.cell(v)
+                old = cc.items.get(index)
+                if old is None or supersedes(new, old[1], serializer(t.params[index])):
+                    cc.items[index] = (index, new)
+            return
+        pkey: Callable[[Any], Any] = _identity if t.kind == "list" else sort_key(t.params[0])
+        vser = serializer(t.params[-1]) if t.kind != "set" else (lambda x: b"")
         for path, v in pairs:
             new = self.cell(v)
             k = pkey(path)
@@ -147,6 +160,10 @@ class Write:
             self._put_paths(row, col, [(p, None) for p in paths], shadow)
         else:
             self._put_paths(row, col, [(e, None) for e in value], shadow)
+
+    def set_field(self, row: Row, col: Column, index: int, value: Any, shadow: int) -> None:
+        """`u.f = v` on a non-frozen UDT (v None deletes the field)."""
+        self._put_paths(row, col, [(index, value)], shadow)
 
     def set_element(self, row: Row, col: Column, key: Any, value: Any, shadow: int) -> None:
         """`m[k] = v` (v None deletes the entry) or `l[i] = v`."""

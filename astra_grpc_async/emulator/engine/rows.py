@@ -14,9 +14,10 @@ __all__ = ["cell_of", "column_reader", "column_wire", "read_cell"]
 Reader = Callable[[Partition, Row | None, int], Any]
 
 
-def read_cell(c: Cell | ComplexCell | None, kind: str, now: int) -> Any:
+def read_cell(c: Cell | ComplexCell | None, kind: str, now: int, width: int = 0) -> Any:
     """The live value of a stored cell (None when absent, dead or empty).
-    kind: the column type's kind (list / set / map read multi-cell)."""
+    kind: the column type's kind (list / set / map / udt read multi-cell);
+    width: a non-frozen UDT's field count (its cells are keyed by field index)."""
     if c is None:
         return None
     if type(c) is Cell:
@@ -30,6 +31,11 @@ def read_cell(c: Cell | ComplexCell | None, kind: str, now: int) -> Any:
         return tuple(cell.value for _, cell in items)
     if kind == "set":
         return tuple(path for path, _ in items)
+    if kind == "udt":
+        fields: list[Any] = [None] * width
+        for index, cell in items:
+            fields[index] = cell.value
+        return tuple(fields)
     return tuple((path, cell.value) for path, cell in items)
 
 
@@ -49,9 +55,10 @@ def column_reader(col: Column) -> Reader:
         return lambda p, r, now: None if r is None else r.clustering[pos]
     multicell = col.type.multicell
     is_udt = kind == "udt"
+    width = len(col.type.fields)
     if col.kind == "static":
         if multicell:
-            return lambda p, r, now: read_cell(p.static.cells.get(name), kind, now)
+            return lambda p, r, now: read_cell(p.static.cells.get(name), kind, now, width)
 
         def read_static(p: Partition, r: Row | None, now: int) -> Any:
             c = p.static.cells.get(name)
@@ -62,7 +69,9 @@ def column_reader(col: Column) -> Reader:
 
         return read_static
     if multicell:
-        return lambda p, r, now: None if r is None else read_cell(r.cells.get(name), kind, now)
+        return lambda p, r, now: (
+            None if r is None else read_cell(r.cells.get(name), kind, now, width)
+        )
 
     def read_regular(p: Partition, r: Row | None, now: int) -> Any:
         if r is None:
@@ -77,7 +86,7 @@ def column_reader(col: Column) -> Reader:
             if is_udt and _all_null(v):
                 return None
             return v
-        return read_cell(c, kind, now)
+        return read_cell(c, kind, now, width)
 
     return read_regular
 
@@ -127,6 +136,7 @@ def column_wire(col: Column) -> WireReader:
     name = col.name
     kind = col.type.kind
     is_udt = kind == "udt"
+    width = len(col.type.fields)
     static = col.kind == "static"
 
     def cell_wire(p: Partition, r: Row | None, now: int) -> bytes:
@@ -146,6 +156,6 @@ def column_wire(col: Column) -> WireReader:
             if b is None:
                 b = c.wire = NULL_CHUNK if is_udt and _all_null(v) else chunk(v)
             return b
-        return chunk(read_cell(c, kind, now))
+        return chunk(read_cell(c, kind, now, width))
 
     return cell_wire

@@ -110,9 +110,9 @@ def _compile(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
                 f"Cannot use selection function {fname} on PRIMARY KEY part {cql_name(col.name)}"
             )
         if col.type.multicell:
+            what = "collection" if col.type.is_collection else "UDT"
             raise InvalidRequest(
-                f"Cannot use selection function {fname} on non-frozen collection "
-                f"{cql_name(col.name)}"
+                f"Cannot use selection function {fname} on non-frozen {what} {cql_name(col.name)}"
             )
         reader = column_reader(col)
         if s.kind == "writetime":
@@ -132,6 +132,8 @@ def _compile(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
             return None
 
         return OutputColumn(f"ttl({col.name})", native("int"), ttl)
+    if s.kind == "field":
+        return _field(table, s, binder)
     # functions
     name = s.name.split(".")[-1].lower()
     if name == "token":
@@ -168,6 +170,29 @@ def _compile(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
             lambda p, r, ctx: to_json(t, get(p, r, ctx)),
         )
     return _scalar_call(table, s, name, binder)
+
+
+def _field(table: Table, s: ast.Selector, binder: Binder) -> OutputColumn:
+    """`sel.f`: one field of a UDT value, named `sel.f` as Cassandra names it."""
+    inner_sel = s.args[0]
+    assert isinstance(inner_sel, ast.Selector)
+    inner = _compile(table, inner_sel, binder)
+    t = inner.type
+    if t.kind != "udt":
+        raise InvalidRequest(
+            f"Invalid field selection: {inner.name} of type {t.cql()} is not a user type"
+        )
+    if s.name not in t.fields:
+        raise InvalidRequest(f"{inner.name} of type {t.cql()} has no field {s.name}")
+    index = t.fields.index(s.name)
+    get = _row_getter(inner)
+
+    def field(p: Partition, r: Row | None, ctx: Ctx) -> Any:
+        v = get(p, r, ctx)
+        # shorter than the type: written before ALTER TYPE ... ADD
+        return None if v is None or index >= len(v) else v[index]
+
+    return OutputColumn(f"{inner.name}.{s.name}", t.params[index], field)
 
 
 def json_output(outputs: list[OutputColumn]) -> OutputColumn:

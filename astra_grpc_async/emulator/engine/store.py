@@ -335,6 +335,17 @@ class TableData:
         self.partitions.clear()
         self.by_key.clear()
 
+    def clear_wire(self) -> None:
+        """Forget every cached encoded value: after ALTER TYPE the same stored
+        value encodes differently (renamed or added UDT fields)."""
+        for p in self.by_key.values():
+            p.wire = None
+            for row in (p.static, *p.rows.values()):
+                row.wire = None
+                for c in row.cells.values():
+                    if type(c) is Cell:
+                        c.wire = None
+
     def drop_column(self, name: str) -> None:
         for p in self.by_key.values():
             p.static.cells.pop(name, None)

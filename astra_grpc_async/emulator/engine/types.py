@@ -60,8 +60,9 @@ class CType:
 
     @property
     def multicell(self) -> bool:
-        """A non-frozen collection: stored as one cell per element."""
-        return self.kind in COLLECTIONS and not self.frozen
+        """A non-frozen collection or UDT: stored as one cell per element
+        (per field for a UDT, so fields are written and expire separately)."""
+        return (self.kind in COLLECTIONS or self.kind == "udt") and not self.frozen
 
     @property
     def is_native(self) -> bool:

@@ -8,7 +8,8 @@ Stored representation per CQL type (None is null everywhere):
   duration -> (months, days, nanos)
   list, tuple -> tuple of elements          set -> tuple sorted by CQL order
   map -> tuple of (key, value) pairs sorted by key
-  udt -> tuple aligned with the type's fields
+  udt -> tuple aligned with the type's fields (a value stored before
+         ALTER TYPE ... ADD is shorter: its missing trailing fields are null)
 
 Per-type helpers (`decoder`, `encoder`, `serializer`, `sort_key`) are built
 once per type and cached, so hot paths do one dict lookup per column.
@@ -416,7 +417,9 @@ def _encoder(t: CType) -> Encoder:
 
         def enc_udt(x: tuple[Any, ...]) -> Value:
             fields = {}
-            for (name, f), e in zip(fencs, x, strict=False):
+            n = len(x)
+            for i, (name, f) in enumerate(fencs):
+                e = x[i] if i < n else None
                 fields[name] = NULL if e is None else f(e)
             return Value(udt=query_pb2.UdtValue(fields=fields))
 
@@ -629,7 +632,20 @@ def _sort_key(t: CType) -> Callable[[Any], Any]:
         return lambda x: tuple((kk(a), vk(b)) for a, b in x)
     if k in ("tuple", "udt"):
         keys = [_sort_key(p) for p in t.params]
+        if k == "udt":
+            return lambda x: _strip_nulls(
+                [(0,) if e is None else (1, f(e)) for f, e in zip(keys, x, strict=False)]
+            )
         return lambda x: tuple(
             (0,) if e is None else (1, f(e)) for f, e in zip(keys, x, strict=False)
         )
     return _identity
+
+
+def _strip_nulls(key: list[Any]) -> tuple[Any, ...]:
+    """A UDT value's key without its trailing nulls: a value stored before
+    ALTER TYPE ... ADD (shorter) equals the same value with the new fields
+    null, as Cassandra's comparator treats missing trailing fields as null."""
+    while key and key[-1] == (0,):
+        key.pop()
+    return tuple(key)

@@ -131,7 +131,9 @@ def _value(t: CType) -> Callable[[Any], bytes]:
 
         def udt(x: Any) -> bytes:
             entries = []
-            for (key, f), e in zip(fields, x, strict=False):
+            n = len(x)  # shorter than the type: stored before ALTER TYPE ... ADD
+            for i, (key, f) in enumerate(fields):
+                e = x[i] if i < n else None
                 entries.append(_ld(b"\x0a", key + _ld(b"\x12", _NULL_VALUE if e is None else f(e))))
             return _ld(b"\x72", b"".join(entries))
 

@@ -215,8 +215,25 @@ def compile_insert(table: Table, stmt: ast.Insert, binder: Binder) -> WritePlan:
 # --- UPDATE ----------------------------------------------------------------------
 
 
+def _term_text(t: ast.Term) -> str:
+    """A term as Cassandra echoes it in operation errors (markers as `?`)."""
+    if isinstance(t, ast.Constant):
+        if t.kind == "string":
+            return "'" + str(t.value).replace("'", "''") + "'"
+        if t.kind == "boolean":
+            return "true" if t.value else "false"
+        if t.kind == "null":
+            return "null"
+        return str(t.value)
+    if isinstance(t, ast.BindMarker):
+        return f":{t.name}" if t.name else "?"
+    return "?"
+
+
 def _op_text(a: ast.Assignment) -> str:
     c = cql_name(a.column)
+    if a.op == "set_field":
+        return f"{c}.{a.field} = {_term_text(a.value)}"
     if a.op == "add":
         return f"{c} = {c} + ?"
     if a.op == "sub":
@@ -238,6 +255,8 @@ def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tupl
     if col.is_primary_key:
         raise InvalidRequest(f"PRIMARY KEY part {name} found in SET part")
     t = col.type
+    if a.op == "set_field":
+        return col, _compile_set_field(col, a, binder)
     if a.op == "set":
         if col.is_counter:
             raise InvalidRequest(
@@ -306,6 +325,39 @@ def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tupl
     return col, prepare_element
 
 
+def _field_index(col: Column, field: str | None) -> int:
+    t = col.type
+    if field not in t.fields:
+        raise InvalidRequest(f"UDT column {cql_name(col.name)} does not have a field named {field}")
+    return t.fields.index(field)
+
+
+def _compile_set_field(col: Column, a: ast.Assignment, binder: Binder) -> Prepare:
+    """`u.f = v`: one field cell of a non-frozen UDT (null deletes it)."""
+    name = cql_name(col.name)
+    t = col.type
+    if t.kind != "udt":
+        raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for non-UDT column {name}")
+    if t.frozen:
+        raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for frozen UDT column {name}")
+    index = _field_index(col, a.field)
+    ev = binder.term(a.value, t.params[index], f"{col.name}.{a.field}")
+    return _with_value(ev, lambda v: lambda w, row, shadow: w.set_field(row, col, index, v, shadow))
+
+
+def _check_compatible(col: Column, a: ast.Assignment, earlier: list[ast.Assignment]) -> None:
+    """Cassandra refuses two operations on a column that overwrite each
+    other: two whole-value sets, a set and a field set, or one field set twice."""
+    for b in earlier:
+        clash = (
+            (a.op == "set" and b.op in ("set", "set_field"))
+            or (a.op == "set_field" and b.op == "set")
+            or (a.op == "set_field" and b.op == "set_field" and a.field == b.field)
+        )
+        if clash:
+            raise InvalidRequest(f"Multiple incompatible setting of column {cql_name(col.name)}")
+
+
 def _with_value(ev: Evaluator, op: Callable[[Any], RowOp]) -> Prepare:
     """The common prepare step: evaluate, skip unset, else bind the value."""
 
@@ -319,12 +371,9 @@ def _with_value(ev: Evaluator, op: Callable[[Any], RowOp]) -> Prepare:
 def compile_update(table: Table, stmt: ast.Update, binder: Binder) -> WritePlan:
     _check_table_writable(table)
     assignments: list[tuple[Column, Prepare, ast.Assignment]] = []
-    seen: set[str] = set()
     for a in stmt.assignments:
         col, prepare = _compile_assignment(table, a, binder)
-        if a.op == "set" and col.name in seen:
-            raise InvalidRequest(f"Multiple incompatible setting of column {cql_name(col.name)}")
-        seen.add(col.name)
+        _check_compatible(col, a, [b for c, _, b in assignments if c is col])
         assignments.append((col, prepare, a))
     ts_ev, ttl_ev = _using(binder, stmt.ttl, stmt.timestamp)
     if table.is_counter and stmt.ttl is not None:
@@ -417,6 +466,7 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
     where = compile_where(table, stmt.where, binder, allow_filtering=False, for_select=False)
     ts_ev, _ = _using(binder, None, stmt.timestamp)
     targets: list[tuple[Column, Evaluator | None]] = []
+    fields: dict[int, int] = {}  # target position -> UDT field index (`DELETE u.f`)
     for tgt in stmt.targets:
         col = table.column(tgt.column)
         if col.is_primary_key:
@@ -425,9 +475,19 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
                 "PRIMARY KEY part)"
             )
         kev: Evaluator | None = None
+        if tgt.field is not None:
+            if col.type.kind != "udt":
+                raise InvalidRequest(
+                    f"Invalid field deletion operation for non-UDT column {cql_name(col.name)}"
+                )
+            if col.type.frozen:
+                raise InvalidRequest(
+                    f"Frozen UDT column {cql_name(col.name)} does not support field deletions"
+                )
+            fields[len(targets)] = _field_index(col, tgt.field)
         if tgt.key is not None:
             t = col.type
-            if not t.multicell:
+            if not (t.is_collection and t.multicell):
                 raise InvalidRequest(
                     f"Invalid operation (DELETE {cql_name(col.name)}[?]) for "
                     + ("frozen collection" if t.is_collection else "non collection")
@@ -485,14 +545,16 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
 
                     out.append(Mutation(table, spec, w, del_range, None))
             return out
-        keys: list[tuple[Column, Any]] = []
-        for c, kev in targets:
+        keys: list[tuple[Column, Any, int | None]] = []
+        for i, (c, kev) in enumerate(targets):
             k = None if kev is None else kev(ctx)
             if kev is not None and (k is None or k is UNSET):
                 raise InvalidRequest(f"Invalid null value for {cql_name(c.name)} element")
-            keys.append((c, k))
+            keys.append((c, k, fields.get(i)))
         list_elements = [
-            (c, k) for c, k in keys if k is not None and c.type.kind == "list" and not c.is_static
+            (c, k)
+            for c, k, _ in keys
+            if k is not None and c.type.kind == "list" and not c.is_static
         ]
         cks: list[tuple[Any, ...] | None] = (
             [None]
@@ -507,7 +569,7 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
 
                 def del_cells(part: Partition, ck: tuple[Any, ...] | None = row_ck) -> None:
                     row_shadow: tuple[Row, int] | None = None
-                    for c, k in keys:
+                    for c, k, fld in keys:
                         if c.is_static:
                             row, shadow = part.static, part.deleted
                         else:
@@ -515,7 +577,9 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
                             if row_shadow is None:
                                 row_shadow = data.row_for_write(part, ck)
                             row, shadow = row_shadow
-                        if k is None:
+                        if fld is not None:
+                            w.set_field(row, c, fld, None, shadow)
+                        elif k is None:
                             w.delete(row, c, shadow)
                         else:
                             w.delete_element(row, c, k, shadow)
