@@ -74,15 +74,13 @@ class PooledChannel:
         self.health = health
         self.channel = channel
         self.in_flight = 0
+        # unary answers come back as raw bytes: the caller parses them, and
+        # reads the result schema's key straight from the bytes (_responses.py)
         self.query = channel.unary_unary(
-            _QUERY,
-            request_serializer=_Serialize,
-            response_deserializer=query_pb2.Response.FromString,
+            _QUERY, request_serializer=_Serialize, response_deserializer=None
         )
         self.batch = channel.unary_unary(
-            _BATCH,
-            request_serializer=query_pb2.Batch.SerializeToString,
-            response_deserializer=query_pb2.Response.FromString,
+            _BATCH, request_serializer=query_pb2.Batch.SerializeToString, response_deserializer=None
         )
         self.query_stream = channel.stream_stream(
             _QUERY_STREAM,

@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from . import errors
+from ._calls import CallRunner
 from ._paging import RowStream
 from ._pipeline import Pipeline
 from ._proto.stargate import query_pb2
 from ._request import RequestDefaults, build_batch, build_query
-from ._responses import result_from_response
-from ._transport import AioRpcError, ChannelPool, PooledChannel, TransportOptions, map_rpc_error
+from ._responses import page_from_bytes, result_from_bytes
+from ._transport import ChannelPool, TransportOptions
+from .codec import RowsDecoder
 from .config import TLS, Endpoint, Secret, astra_endpoint, parse_endpoints, settings_from_env
-from .hooks import CallInfo, Hooks
-from .options import NO_RETRY, BatchKind, Consistency, RetryPolicy, is_idempotent
+from .hooks import Hooks
+from .options import BatchKind, Consistency, RetryPolicy, is_idempotent
 from .result import Result
 
 log = logging.getLogger("astra_grpc_async.client")
@@ -87,7 +89,6 @@ class Client:
             tls=tls_config,
             options=TransportOptions(pool_size=pool_size, max_response_bytes=max_response_bytes),
         )
-        self._limit = asyncio.Semaphore(max_in_flight)  # bound lazily to the running loop
         self.max_in_flight = max_in_flight
         self.timeout = timeout
         self.retry = retry if retry is not None else RetryPolicy()
@@ -96,7 +97,12 @@ class Client:
         self.hooks = hooks if hooks is not None else Hooks()
         self._defaults = RequestDefaults(keyspace, consistency, page_size)
         self._closed = False
-        self.in_flight = 0
+        self._calls = CallRunner(self, self._pool, max_in_flight)
+
+    @property
+    def in_flight(self) -> int:
+        """Calls running now (at most `max_in_flight`)."""
+        return self._calls.in_flight
 
     # --- construction helpers -----------------------------------------------
 
@@ -140,138 +146,6 @@ class Client:
                 f"request is {size} bytes, over max_request_bytes={self.max_request_bytes}"
             )
 
-    async def _attempt(
-        self,
-        pick: Callable[[], PooledChannel],
-        call: Callable[[PooledChannel, float | None], Awaitable[query_pb2.Response]],
-        remaining: float | None,
-    ) -> query_pb2.Response:
-        ch = pick()
-        async with self._limit:
-            ch.in_flight += 1
-            self.in_flight += 1
-            try:
-                response = await call(ch, remaining)
-            except AioRpcError as exc:
-                err = map_rpc_error(exc)
-                lost = isinstance(err, errors.ConnectionLostError)
-                self._pool.report(ch, transport_failure=lost)
-                if lost:
-                    err.endpoint = ch.endpoint  # type: ignore[attr-defined]  # for failover
-                raise err from exc
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if task is not None and task.cancelling() == 0:
-                    # not our caller's cancellation: grpc cancels calls of a closed channel
-                    raise errors.ConnectionLostError(
-                        "the call was cancelled because the client closed", code="CANCELLED"
-                    ) from None
-                raise
-            finally:
-                ch.in_flight -= 1
-                self.in_flight -= 1
-        if response is None:  # grpc's answer when the bytes do not parse (it logs the error)
-            raise errors.ProtocolError("the server sent bytes that are not a stargate.Response")
-        if ch.health.consecutive_failures:
-            self._pool.report(ch, transport_failure=False)
-        return response
-
-    async def _invoke(
-        self,
-        call: Callable[[PooledChannel, float | None], Awaitable[query_pb2.Response]],
-        *,
-        timeout: float | None,
-        idempotent: bool,
-        kind: str,
-        statement: str,
-        keyspace: str | None,
-    ) -> query_pb2.Response:
-        """One call with its hooks: every outcome, cancellation included,
-        reaches `on_response` (so a span is always ended)."""
-        self._check_open()
-        hooks = self.hooks
-        if not hooks.active:  # the common case pays nothing for instrumentation
-            return await self._attempts(call, timeout, idempotent, None)
-        info = CallInfo(kind, statement, keyspace)
-        hooks.request(info)
-        started = time.perf_counter()
-        try:
-            response = await self._attempts(call, timeout, idempotent, info)
-        except BaseException as exc:
-            hooks.response(info, None, exc, time.perf_counter() - started)
-            raise
-        hooks.response(info, response, None, time.perf_counter() - started)
-        return response
-
-    async def _attempts(
-        self,
-        call: Callable[[PooledChannel, float | None], Awaitable[query_pb2.Response]],
-        timeout: float | None,
-        idempotent: bool,
-        info: CallInfo | None,
-    ) -> query_pb2.Response:
-        """Deadline, retries, failover and speculative execution around one call."""
-        budget = self.timeout if timeout is None else timeout
-        deadline = None if budget is None else time.monotonic() + budget
-        policy = self.retry if idempotent else NO_RETRY
-        attempt = 0
-        avoid: Endpoint | None = None
-        while True:
-            attempt += 1
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                raise errors.ClientDeadlineError(
-                    f"deadline of {budget}s expired after {attempt - 1} attempt(s)",
-                    code="DEADLINE_EXCEEDED",
-                )
-            pick = self._pool.pick if avoid is None else _other(self._pool, avoid)
-            try:
-                if idempotent and self.speculative_delay is not None:
-                    return await self._speculate(call, remaining)
-                return await self._attempt(pick, call, remaining)
-            except errors.AgaError as exc:
-                if not policy.should_retry(exc, attempt, idempotent):
-                    raise
-                delay = policy.delay(exc, attempt)
-                if deadline is not None:
-                    delay = min(delay, max(0.0, deadline - time.monotonic()))
-                if info is not None:
-                    self.hooks.retry(info, exc, attempt)
-                log.debug(
-                    "retrying after %s (attempt %d, %.3fs)", type(exc).__name__, attempt, delay
-                )
-                if len(self._endpoints) > 1:
-                    avoid = getattr(exc, "endpoint", None)
-                await asyncio.sleep(delay)
-
-    async def _speculate(
-        self,
-        call: Callable[[PooledChannel, float | None], Awaitable[query_pb2.Response]],
-        remaining: float | None,
-    ) -> query_pb2.Response:
-        """Send a second attempt elsewhere when the first is slow; first answer wins."""
-        assert self.speculative_delay is not None
-        first = asyncio.ensure_future(self._attempt(self._pool.pick, call, remaining))
-        done, _ = await asyncio.wait([first], timeout=self.speculative_delay)
-        if done:
-            return first.result()
-        endpoint = self._pool.pick().endpoint
-        second = asyncio.ensure_future(self._attempt(_other(self._pool, endpoint), call, remaining))
-        tasks = {first, second}
-        try:
-            while tasks:
-                done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    if task.exception() is None:
-                        return task.result()
-            return first.result()  # both failed: raise the first one's error
-        finally:
-            for task in (first, second):
-                task.cancel()
-            await asyncio.wait([first, second])
-
-    # --- public API ----------------------------------------------------------
-
     async def execute(
         self,
         cql: str,
@@ -300,20 +174,16 @@ class Client:
             now_in_seconds=now_in_seconds, tracing=tracing,
         )  # fmt: skip
         self._check_size(query)
-        metadata = self._pool.metadata
-
-        def call(ch: PooledChannel, remaining: float | None) -> Awaitable[query_pb2.Response]:
-            return ch.query(query, metadata=metadata, timeout=remaining)  # type: ignore[no-any-return]
-
-        response = await self._invoke(
-            call,
+        raw = await self._calls.run(
+            "query",
+            query,
             timeout=timeout,
             idempotent=is_idempotent(cql, idempotent),
             kind="query",
             statement=cql,
             keyspace=query.parameters.keyspace.value or None,
         )
-        return result_from_response(response)
+        return result_from_bytes(raw)
 
     @overload
     def stream(
@@ -376,10 +246,9 @@ class Client:
         idem = is_idempotent(cql, idempotent)
         page_keyspace = query.parameters.keyspace.value or None
         total_deadline = None if timeout is None else time.monotonic() + timeout
-        metadata = self._pool.metadata
-        from .codec import build_decoder
 
-        async def fetch(state: bytes | None) -> tuple[list[Any], bytes | None]:
+        async def fetch(state: bytes | None) -> tuple[Any, bytes | None]:
+            # one page request at a time, so the same message is reused
             if state:
                 query.parameters.paging_state.value = state
             else:
@@ -388,31 +257,27 @@ class Client:
             if total_deadline is not None:
                 left = total_deadline - time.monotonic()
                 per_page = left if per_page is None else min(per_page, left)
-            request = query_pb2.Query()
-            request.CopyFrom(query)
-
-            def call(ch: PooledChannel, remaining: float | None) -> Awaitable[query_pb2.Response]:
-                return ch.query(request, metadata=metadata, timeout=remaining)  # type: ignore[no-any-return]
-
-            response = await self._invoke(
-                call,
+            raw = await self._calls.run(
+                "query",
+                query,
                 timeout=per_page,
                 idempotent=idem,
                 kind="page",
                 statement=cql,
                 keyspace=page_keyspace,
             )
-            if response.WhichOneof("result") != "result_set":
-                raise errors.ProtocolError("stream() needs a statement that returns rows")
-            rs = response.result_set
-            decoder = build_decoder(rs.columns)
-            rows = (
-                decoder.decode_into(rs.rows, into) if into is not None else decoder.decode(rs.rows)
-            )
+            page = page_from_bytes(raw)  # decoded by the consumer, when it gets there
+            rs = page[1]
             next_state = rs.paging_state.value if rs.HasField("paging_state") else None
-            return rows, next_state or None
+            return page, next_state or None
 
-        return RowStream(fetch, prefetch=prefetch, paging_state=paging_state)
+        def decode(page: tuple[RowsDecoder, query_pb2.ResultSet]) -> list[Any]:
+            decoder, rs = page
+            if into is not None:
+                return decoder.decode_into(rs.rows, into)
+            return decoder.decode(rs.rows)
+
+        return RowStream(fetch, decode, prefetch=prefetch, paging_state=paging_state)
 
     async def batch(
         self,
@@ -435,21 +300,17 @@ class Client:
             serial_consistency=serial_consistency, timestamp=timestamp, tracing=tracing,
         )  # fmt: skip
         self._check_size(batch)
-        metadata = self._pool.metadata
-
-        def call(ch: PooledChannel, remaining: float | None) -> Awaitable[query_pb2.Response]:
-            return ch.batch(batch, metadata=metadata, timeout=remaining)  # type: ignore[no-any-return]
-
         idem = bool(idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
-        response = await self._invoke(
-            call,
+        raw = await self._calls.run(
+            "batch",
+            batch,
             timeout=timeout,
             idempotent=idem,
             kind="batch",
             statement="; ".join(q.cql for q in batch.queries),
             keyspace=batch.parameters.keyspace.value or None,
         )
-        return result_from_response(response)
+        return result_from_bytes(raw)
 
     async def execute_many(
         self,
@@ -529,10 +390,6 @@ class Client:
     def endpoint_states(self) -> dict[str, bool]:
         """endpoint -> accepted (False while ejected after repeated failures)."""
         return self._pool.endpoint_states()
-
-
-def _other(pool: ChannelPool, avoid: Endpoint) -> Callable[[], PooledChannel]:
-    return lambda: pool.pick_other(avoid)
 
 
 def _resolve_tls(tls: bool | TLS | None, endpoints: Sequence[Endpoint]) -> TLS | None:

@@ -51,6 +51,7 @@ from .._proto.stargate import query_pb2
 from ..errors import ProtocolError
 from ..row import Row, row_class
 from ..types import Duration, Udt
+from .rowcompile import compile_rows, inline_field
 from .temporal import ms_to_datetime, nanos_to_time, wire_to_date
 
 __all__ = [
@@ -394,7 +395,7 @@ def _wrong_length() -> bool:
 class RowsDecoder:
     """Decodes rows of one result schema; get one from `build_decoder`."""
 
-    __slots__ = ("_types", "columns", "converters", "names", "row_class")
+    __slots__ = ("_fast", "_types", "columns", "converters", "names", "row_class")
 
     def __init__(self, columns: Sequence[query_pb2.ColumnSpec]) -> None:
         self.columns: tuple[query_pb2.ColumnSpec, ...] = tuple(columns)
@@ -408,22 +409,14 @@ class RowsDecoder:
                 raise ProtocolError(f"column {c.name!r}: {exc}") from None
         self.converters: tuple[Converter, ...] = tuple(converters)
         self.row_class: type[Row] = row_class(self.names)
+        fields = [inline_field(c.type) for c in self.columns]
+        self._fast = compile_rows(self.converters, fields, self.row_class)
 
     def decode(self, rows: Sequence[query_pb2.Row]) -> list[Row]:
         """The rows as `Row` objects (ProtocolError naming row and column for a
         value that does not match its column type)."""
-        convs = self.converters
-        cls = self.row_class
-        n = len(convs)
-        new = tuple.__new__
-        # zip(strict=True) would cost ~15% here (the upb iterator's StopIteration);
-        # the walrus length check costs nothing measurable.
         try:
-            return [
-                new(cls, [c(v) for c, v in zip(convs, values, strict=False)])
-                for r in rows
-                if len(values := r.values) == n or _wrong_length()
-            ]
+            return self._fast(rows)
         except Exception as exc:
             error = self._diagnose(rows)
             if error is None:
