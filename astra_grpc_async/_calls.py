@@ -13,6 +13,7 @@ import asyncio
 import collections
 import logging
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from google.protobuf.message import Message
@@ -100,7 +101,7 @@ class CallRunner:
 
     # --- the whole call -------------------------------------------------------
 
-    async def run(
+    def run(
         self,
         method: str,
         request: Message,
@@ -110,14 +111,26 @@ class CallRunner:
         kind: str,
         statement: str,
         keyspace: str | None,
-    ) -> bytes:
+    ) -> Awaitable[bytes]:
         """Raw response bytes of `method` ("query" or "batch"). Every outcome,
         cancellation included, reaches the `on_response` hooks."""
         client = self._client
         client._check_open()
-        hooks = client.hooks
-        if not hooks.active:  # the common case pays nothing for instrumentation
-            return await self._attempts(method, request, timeout, idempotent, None)
+        if not client.hooks.active:  # the common case: no instrumentation, no extra frame
+            return self._attempts(method, request, timeout, idempotent, None)
+        return self._run_hooked(method, request, timeout, idempotent, kind, statement, keyspace)
+
+    async def _run_hooked(
+        self,
+        method: str,
+        request: Message,
+        timeout: float | None,
+        idempotent: bool,
+        kind: str,
+        statement: str,
+        keyspace: str | None,
+    ) -> bytes:
+        hooks = self._client.hooks
         info = CallInfo(kind, statement, keyspace)
         hooks.request(info)
         started = time.perf_counter()

@@ -43,19 +43,22 @@ def build_query(
         raise errors.ClientError(f"cql must be a str, not {type(cql).__name__}")
     query = query_pb2.Query(cql=cql)
     if params is not None:
-        values = encode_values(params)
-        if values is not None:
-            query.values.CopyFrom(values)
-    p = query.parameters
+        encode_values(params, into=query.values)
     ks = keyspace if keyspace is not None else defaults.keyspace
+    cl = consistency if consistency is not None else defaults.consistency
+    size = page_size if page_size is not None else defaults.page_size
+    if not (
+        ks or cl is not None or size is not None or serial_consistency is not None
+        or paging_state or timestamp is not None or now_in_seconds is not None or tracing
+    ):  # fmt: skip
+        return query  # the usual case: server defaults, no parameters message at all
+    p = query.parameters
     if ks:
         p.keyspace.value = ks
-    cl = consistency if consistency is not None else defaults.consistency
     if cl is not None:
         p.consistency.value = consistency_value(cl)  # type: ignore[assignment]
     if serial_consistency is not None:
         p.serial_consistency.value = consistency_value(serial_consistency)  # type: ignore[assignment]
-    size = page_size if page_size is not None else defaults.page_size
     if size is not None:
         if size < 1:
             raise errors.ClientError("page_size must be at least 1")
@@ -98,13 +101,11 @@ def build_batch(
         bq = batch.queries.add(cql=cql)
         if params is not None:
             try:
-                values = encode_values(params)
+                encode_values(params, into=bq.values)
             except errors.EncodeError as exc:
                 raise errors.EncodeError(
                     f"batch statement {index}: {exc.reason}", position=exc.position, name=exc.name
                 ) from exc
-            if values is not None:
-                bq.values.CopyFrom(values)
     if not batch.queries:
         raise errors.ClientError("a batch needs at least one statement")
     p = batch.parameters

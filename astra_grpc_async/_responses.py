@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from google.protobuf.message import DecodeError
 
-from ._proto.bp import stargate as bp
 from ._proto.stargate import query_pb2
 from .codec import RowsDecoder, build_decoder
 from .errors import ProtocolError
@@ -87,7 +86,7 @@ def result_from_bytes(raw: bytes) -> Result:
         rs = response.result_set
         rows = _decoder(raw, rs).decode(rs.rows)
         state = rs.paging_state.value if rs.HasField("paging_state") else None
-        return Result(rows, rs.columns, state, None, response.warnings, _traces(response))
+        return Result(rows, rs.columns, state, response)
     return _other_result(response)
 
 
@@ -97,18 +96,9 @@ def result_from_response(response: query_pb2.Response) -> Result:
         rs = response.result_set
         rows = build_decoder(rs.columns).decode(rs.rows)
         state = rs.paging_state.value if rs.HasField("paging_state") else None
-        return Result(rows, rs.columns, state, None, response.warnings, _traces(response))
+        return Result(rows, rs.columns, state, response)
     return _other_result(response)
 
 
-def _traces(response: query_pb2.Response) -> bp.Traces | None:
-    if not response.HasField("traces"):
-        return None
-    return bp.Traces.parse(response.traces.SerializeToString())
-
-
 def _other_result(response: query_pb2.Response) -> Result:
-    change = None
-    if response.WhichOneof("result") == "schema_change":
-        change = bp.SchemaChange.parse(response.schema_change.SerializeToString())
-    return Result([], (), None, change, response.warnings, _traces(response))
+    return Result([], (), None, response)

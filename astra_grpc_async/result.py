@@ -45,25 +45,40 @@ class Result:
     conditional write (None for other statements); `schema_change` and
     `traces` are betterproto dataclasses."""
 
-    __slots__ = ("_columns", "_raw_columns", "paging_state", "rows", "schema_change",
-                 "traces", "warnings")  # fmt: skip
+    __slots__ = ("_columns", "_raw_columns", "_response", "paging_state", "rows")
 
     def __init__(
         self,
         rows: list[Row],
         raw_columns: Sequence[query_pb2.ColumnSpec] = (),
         paging_state: bytes | None = None,
-        schema_change: bp.SchemaChange | None = None,
-        warnings: Sequence[str] = (),
-        traces: bp.Traces | None = None,
+        response: query_pb2.Response | None = None,
     ) -> None:
+        # warnings, traces and schema changes are read from `response` only
+        # when asked for: most callers never look, and every call pays otherwise
         self.rows = rows
         self._raw_columns = raw_columns
         self._columns: list[Column] | None = None
         self.paging_state = paging_state or None
-        self.schema_change = schema_change
-        self.warnings = list(warnings)
-        self.traces = traces
+        self._response = response
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self._response.warnings) if self._response is not None else []
+
+    @property
+    def traces(self) -> bp.Traces | None:
+        r = self._response
+        if r is None or not r.HasField("traces"):
+            return None
+        return bp.Traces.parse(r.traces.SerializeToString())
+
+    @property
+    def schema_change(self) -> bp.SchemaChange | None:
+        r = self._response
+        if r is None or r.WhichOneof("result") != "schema_change":
+            return None
+        return bp.SchemaChange.parse(r.schema_change.SerializeToString())
 
     @property
     def columns(self) -> list[Column]:

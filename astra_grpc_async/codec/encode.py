@@ -325,9 +325,12 @@ def encode_value(v: Any) -> query_pb2.Value:
 
 def encode_values(
     params: Sequence[Any] | Mapping[str, Any] | None,
+    into: query_pb2.Values | None = None,
 ) -> query_pb2.Values | None:
     """Bind values by position (a sequence) or by name (a mapping: names are
-    sent in its order). None or empty -> None (send no Values at all)."""
+    sent in its order). None or empty -> None (send no Values at all).
+    With `into` (e.g. `query.values`), fill that message instead of a new one,
+    saving a copy; it is untouched when there is nothing to send."""
     if params is None:
         return None
     if isinstance(params, str | bytes | bytearray | memoryview):
@@ -335,7 +338,7 @@ def encode_values(
             f"bind values must be a sequence or a mapping, not {type(params).__name__} "
             "(for a single value write (value,))"
         )
-    values = query_pb2.Values()
+    values = into if into is not None else query_pb2.Values()
     add = values.values.add
     if isinstance(params, Mapping):
         if not params:

@@ -101,7 +101,8 @@ def test_render_rows_as_a_table() -> None:
     ]
     rows = [make_row(["id", "[name]"], [1, "ada"]), make_row(["id", "[name]"], [2, None])]
     console = _console()
-    render_result(Result(rows, spec, warnings=["slow query"]), console)
+    warned = query_pb2.Response(warnings=["slow query"])
+    render_result(Result(rows, spec, response=warned), console)
     text = console.export_text()
     assert "Warning: slow query" in text
     assert "[name]" in text  # markup in names is escaped, not interpreted
