@@ -139,6 +139,9 @@ class ChannelPool:
             ("grpc.min_reconnect_backoff_ms", 100),
             ("grpc.max_reconnect_backoff_ms", 5_000),
             ("grpc.primary_user_agent", f"astra-grpc-async/{__version__}"),
+            # a DNS name that resolves to several coordinators: spread over all of
+            # them (C-core drops an address that fails and reconnects it with backoff)
+            ("grpc.lb_policy_name", "round_robin"),
         ]
         if self._tls is not None and self._tls.server_name:
             opts.append(("grpc.ssl_target_name_override", self._tls.server_name))
