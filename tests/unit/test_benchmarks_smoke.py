@@ -15,8 +15,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-pytest.importorskip("grpclib")
-pytest.importorskip("psutil")
 
 from benchmarks.__main__ import amain  # noqa: E402
 
