@@ -95,3 +95,30 @@ async def test_dead_server_is_a_typed_error() -> None:
     async with aga.Client(endpoint, token=token, retry=aga.NO_RETRY) as c:
         with pytest.raises(errors.ConnectionLostError):
             await c.execute("SELECT * FROM system.local", timeout=5)
+
+
+async def test_speculative_reads_answer_from_the_fast_coordinator() -> None:
+    slow, fast = EmulatorServer(token="shared"), EmulatorServer(token="shared")
+    await slow.start()
+    await fast.start()
+    try:
+        slow.faults.add_latency(5.0)  # every call to `slow` hangs past the deadline
+        async with aga.Client(
+            [slow.endpoint, fast.endpoint],
+            token="shared",
+            pool_size=1,
+            speculative_delay=0.05,
+            retry=aga.NO_RETRY,
+        ) as c:
+            for _ in range(10):  # without speculation, those sent to `slow` would time out
+                assert (await c.execute("SELECT * FROM system.local", timeout=3)).rows
+            assert slow.servicer is not None and slow.servicer.calls > 0  # first tries went there
+            assert c.in_flight == 0  # the losing attempts were cancelled
+            # writes are not idempotent: never sent twice
+            calls = (slow.servicer.calls, fast.servicer.calls)  # type: ignore[union-attr]
+            with pytest.raises(errors.InvalidQueryError):
+                await c.execute("INSERT INTO nowhere.t (k) VALUES (1)", timeout=10)
+            assert sum((slow.servicer.calls, fast.servicer.calls)) == sum(calls) + 1  # type: ignore[union-attr]
+    finally:
+        await slow.aclose()
+        await fast.aclose()
