@@ -459,25 +459,22 @@ def _with_len(b: bytes | None) -> bytes:
     return struct.pack(">i", len(b)) + b
 
 
+# the fixed-width types' native-protocol layouts (keys, tokens and cell bytes)
+_FIXED: dict[str, struct.Struct] = {
+    k: struct.Struct(f)
+    for k, f in {
+        "tinyint": ">b", "smallint": ">h", "int": ">i", "bigint": ">q", "counter": ">q",
+        "timestamp": ">q", "time": ">q", "date": ">I", "float": ">f", "double": ">d",
+        "boolean": ">?",
+    }.items()
+}  # fmt: skip
+
+
 @cache
 def _serializer(t: CType) -> Callable[[Any], bytes]:
     k = t.kind
-    fixed = {
-        "tinyint": ">b",
-        "smallint": ">h",
-        "int": ">i",
-        "bigint": ">q",
-        "counter": ">q",
-        "timestamp": ">q",
-        "time": ">q",
-        "date": ">I",
-        "float": ">f",
-        "double": ">d",
-        "boolean": ">?",
-    }
-    if k in fixed:
-        s = struct.Struct(fixed[k])
-        return s.pack
+    if k in _FIXED:
+        return _FIXED[k].pack
     if k in ("text", "ascii"):
         return lambda x: x.encode("utf-8", "surrogatepass")
     if k in ("blob", "inet", "uuid", "timeuuid"):
@@ -514,22 +511,9 @@ def deserialize(t: CType, b: bytes) -> Any:
 @cache
 def _deserializer(t: CType) -> Callable[[bytes], Any]:
     k = t.kind
-    fixed = {
-        "tinyint": ">b",
-        "smallint": ">h",
-        "int": ">i",
-        "bigint": ">q",
-        "counter": ">q",
-        "timestamp": ">q",
-        "time": ">q",
-        "date": ">I",
-        "float": ">f",
-        "double": ">d",
-        "boolean": ">?",
-    }
-    if k in fixed:
-        s = struct.Struct(fixed[k])
-        return lambda b: s.unpack(b)[0]
+    if k in _FIXED:
+        unpack = _FIXED[k].unpack
+        return lambda b: unpack(b)[0]
     if k in ("text", "ascii"):
         return lambda b: b.decode("utf-8", "surrogatepass")
     if k in ("blob", "inet", "uuid", "timeuuid"):
