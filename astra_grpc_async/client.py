@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
@@ -386,6 +387,11 @@ class Client:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        # like an unclosed file: say so, since grpc channels hold sockets and a thread
+        if not getattr(self, "_closed", True) and self._pool.channels:
+            _warn(f"unclosed {self!r}: use `async with` or aclose()", ResourceWarning, stacklevel=1)
 
     def endpoint_states(self) -> dict[str, bool]:
         """endpoint -> accepted (False while ejected after repeated failures)."""

@@ -197,3 +197,12 @@ async def test_terminate_cancels_in_flight_calls(server) -> None:  # type: ignor
     await c.terminate()
     with pytest.raises(errors.ConnectionLostError):
         await slow
+
+
+async def test_an_unclosed_client_warns(server) -> None:  # type: ignore[no-untyped-def]
+    c = aga.Client(server.endpoint, token=server.token)
+    await c.execute("SELECT * FROM system.local")
+    with pytest.warns(ResourceWarning, match="unclosed"):
+        c.__del__()
+    await c.aclose()
+    c.__del__()  # closed: silent (filterwarnings=error would fail the test otherwise)
