@@ -74,30 +74,60 @@ class TLS:
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
+    """One coordinator `host:port`, or (with `uri`) a gRPC resolver target such
+    as `dns:///coordinators.example:8090` or `ipv4:10.0.0.1:8090,10.0.0.2:8090`
+    whose addresses grpc spreads calls over (round robin)."""
+
     host: str
     port: int
+    uri: str | None = None
 
     @property
     def target(self) -> str:
+        if self.uri is not None:
+            return self.uri
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
 
     @property
     def is_loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        hosts = _uri_hosts(self.uri) if self.uri is not None else [self.host]
+        return all(_is_loopback_host(h) for h in hosts)
 
     def __str__(self) -> str:
         return self.target
 
 
+RESOLVER_SCHEMES = ("dns:", "ipv4:", "ipv6:")
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _uri_hosts(uri: str) -> list[str]:
+    """The hosts named by a resolver target (for the loopback check)."""
+    scheme, _, rest = uri.partition(":")
+    if scheme == "dns":
+        rest = rest.removeprefix("//").split("/", 1)[-1]  # drop an authority
+        return [parse_endpoint(rest).host]
+    return [parse_endpoint(item).host for item in rest.split(",") if item.strip()]
+
+
 def parse_endpoint(text: str, default_port: int = DEFAULT_PORT) -> Endpoint:
-    """`host`, `host:port`, `[v6]:port` or `v6`."""
+    """`host`, `host:port`, `[v6]:port`, `v6`, or a resolver target
+    (`dns:///name:port`, `ipv4:a:p,b:p`, `ipv6:[a]:p,[b]:p`)."""
     raw = text.strip()
+    if raw.startswith(RESOLVER_SCHEMES):
+        hosts = _uri_hosts(raw)  # validates every address
+        if not hosts:
+            raise ConfigError(f"bad endpoint {text!r}: no address")
+        return Endpoint(hosts[0], 0, uri=raw)
     for scheme in ("grpc://", "grpcs://", "https://", "http://"):
         if raw.startswith(scheme):
             raw = raw[len(scheme) :]
@@ -135,7 +165,11 @@ def _port(text: str, whole: str) -> int:
 
 def parse_endpoints(value: str | Sequence[str]) -> tuple[Endpoint, ...]:
     """One endpoint, a comma-separated list, or a sequence of them."""
-    items = value.split(",") if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        # a resolver target keeps its commas (`ipv4:a:p,b:p` is one endpoint)
+        items = [value] if value.strip().startswith(RESOLVER_SCHEMES) else value.split(",")
+    else:
+        items = list(value)
     endpoints = tuple(parse_endpoint(item) for item in items if item.strip())
     if not endpoints:
         raise ConfigError("no endpoint given")

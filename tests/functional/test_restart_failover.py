@@ -122,3 +122,24 @@ async def test_speculative_reads_answer_from_the_fast_coordinator() -> None:
     finally:
         await slow.aclose()
         await fast.aclose()
+
+
+async def test_one_name_resolving_to_several_coordinators() -> None:
+    a, b = EmulatorServer(token="shared"), EmulatorServer(token="shared")
+    await a.start()
+    await b.start()
+    try:
+        # what a DNS name with two A records gives grpc: one target, two addresses
+        target = f"ipv4:{a.endpoint},{b.endpoint}"
+        retry = aga.RetryPolicy(max_attempts=5, base_delay=0.02, max_delay=0.1)
+        async with aga.Client(target, token="shared", pool_size=1, retry=retry) as c:
+            for _ in range(20):
+                await c.execute("SELECT * FROM system.local")
+            assert a.servicer is not None and b.servicer is not None
+            assert a.servicer.calls > 0 and b.servicer.calls > 0  # round robin over both
+            await a.stop(0)
+            for _ in range(20):  # grpc drops the dead address; reads keep working
+                assert (await c.execute("SELECT * FROM system.local")).rows
+    finally:
+        await a.aclose()
+        await b.aclose()

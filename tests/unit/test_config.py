@@ -90,3 +90,16 @@ def test_client_repr_hides_token_and_astra_uses_tls() -> None:
 def test_mtls_needs_both_halves() -> None:
     with pytest.raises(ConfigError):
         aga.TLS(cert=b"x")
+
+
+def test_resolver_targets_are_one_endpoint() -> None:
+    (ep,) = parse_endpoints("ipv4:127.0.0.1:1,127.0.0.2:2")
+    assert ep.target == "ipv4:127.0.0.1:1,127.0.0.2:2" and ep.is_loopback
+    (dns,) = parse_endpoints("dns:///db.example.com:8090")
+    assert dns.target == "dns:///db.example.com:8090" and not dns.is_loopback
+    assert parse_endpoint("dns:localhost:9").is_loopback
+    assert not parse_endpoint("ipv4:127.0.0.1:1,10.0.0.1:2").is_loopback  # one remote address
+    with pytest.raises(ConfigError):
+        parse_endpoint("ipv4:")
+    with pytest.raises(ConfigError, match="plaintext"):  # the token rule sees every address
+        aga.Client("ipv4:127.0.0.1:1,10.0.0.1:2", token="t", tls=False)
