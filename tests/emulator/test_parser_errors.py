@@ -41,7 +41,10 @@ def syntax_error(cql: str) -> str:
             "CREATE TABLE select (k int PRIMARY KEY)",
             "line 1:13 no viable alternative at input 'select'",
         ),
-        ("CREATE INDEX i ON t (v)", "line 1:7 no viable alternative at input 'INDEX'"),
+        (
+            "CREATE MATERIALIZED VIEW v AS SELECT",
+            "line 1:7 no viable alternative at input 'MATERIALIZED'",
+        ),
         (
             "INSERT INTO t (a, b) VALUES (1, 2",
             "line 1:33 mismatched input '<EOF>' expecting ')'",

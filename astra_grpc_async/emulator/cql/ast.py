@@ -327,6 +327,9 @@ class Insert:
     if_not_exists: bool = False
     ttl: Term | None = None
     timestamp: Term | None = None
+    # INSERT ... JSON '<object>' / JSON ?: columns and values are empty
+    json: Term | None = None
+    default_unset: bool = False  # JSON ... DEFAULT UNSET (else DEFAULT NULL)
 
 
 AssignOp = Lit["set", "add", "sub", "prepend", "set_key", "set_field"]
@@ -405,6 +408,30 @@ class Select:
     allow_filtering: bool = False
     distinct: bool = False
     json: bool = False
+    group_by: tuple[str, ...] = ()
+
+
+IndexTarget = Lit["simple", "values", "keys", "entries", "full"]
+
+
+@dataclass(frozen=True, slots=True)
+class CreateIndex:
+    """CREATE [CUSTOM] INDEX [IF NOT EXISTS] [name] ON [ks.]t (target) [USING 'class'
+    [WITH OPTIONS = {...}]]. `target`: simple `(c)`, `values(c)`, `keys(c)`,
+    `entries(c)`, `full(c)`; `name` None: the default `<table>_<column>_idx`."""
+
+    table: TableName
+    column: str
+    name: str | None = None
+    if_not_exists: bool = False
+    target: IndexTarget = "simple"
+    using: str | None = None  # the class of a CUSTOM index
+
+
+@dataclass(frozen=True, slots=True)
+class DropIndex:
+    name: TableName  # [ks.]index_name
+    if_exists: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,6 +447,7 @@ Statement = (
     CreateKeyspace | DropKeyspace | CreateTable | DropTable | AlterTableAdd | AlterTableDrop
     | CreateType | DropType | Truncate | Use | Insert | Update | Delete | Select | BatchStatement
     | AlterKeyspace | AlterTableOptions | AlterTableRename | AlterTypeAdd | AlterTypeRename
+    | CreateIndex | DropIndex
 )  # fmt: skip
 
 

@@ -39,8 +39,11 @@ Choices the engine relies on (beyond the docstrings in `ast.py`):
   Cassandra).
 * `ALTER TABLE ... ALTER c TYPE t` and `ALTER TYPE ... ALTER f TYPE t` parse
   and raise InvalidRequest (Cassandra refuses them when executing).
-* Not supported (syntax errors): INSERT JSON, element selection `m['k']` in
-  SELECT / WHERE, GROUP BY, LIKE, IS NOT NULL, indexes, views,
+* `INSERT ... JSON` takes a string literal or a marker (`Insert.json`, empty
+  columns / values). `CREATE CUSTOM INDEX ... USING 'cls' [WITH OPTIONS = {..}]`
+  keeps the class in `CreateIndex.using` (options are dropped).
+* Not supported (syntax errors): element selection `m['k']` in
+  SELECT / WHERE, LIKE, IS NOT NULL, views,
   functions/aggregates DDL, DROP COMPACT STORAGE, roles and permissions.
 """
 
@@ -384,7 +387,51 @@ class _Parser:
             return self.create_table()
         if self.accept_kw("type"):
             return self.create_type()
+        if self.accept_kw("custom"):
+            self.expect_kw("index")
+            return self.create_index(custom=True)
+        if self.accept_kw("index"):
+            return self.create_index(custom=False)
         raise self.no_viable(tok)
+
+    def create_index(self, *, custom: bool) -> ast.CreateIndex:
+        ine = self.if_not_exists()
+        name: str | None = None
+        if self.at_ident():
+            name = self.ident()
+        self.expect_kw("on")
+        table = self.table_name()
+        self.expect_op("(")
+        target: ast.IndexTarget = "simple"
+        tok = self.tok
+        nxt = self.peek()
+        if (
+            tok.kind == IDENT
+            and tok.value in _INDEX_TARGETS
+            and nxt.kind == OP
+            and nxt.value == "("
+        ):
+            target = _INDEX_TARGETS[tok.value]
+            self.advance()
+            self.advance()
+            column = self.ident()
+            self.expect_op(")")
+        else:
+            column = self.ident()
+        self.expect_op(")")
+        using: str | None = None
+        if custom:
+            self.expect_kw("using")
+            cls_tok = self.tok
+            if cls_tok.kind != STRING:
+                raise self.mismatch("STRING_LITERAL")
+            self.advance()
+            using = cls_tok.value
+            if self.accept_kw("with"):
+                self.expect_kw("options")
+                self.expect_op("=")
+                self.property_map()
+        return ast.CreateIndex(table, column, name, ine, target, using)
 
     def create_keyspace(self) -> ast.CreateKeyspace:
         ine = self.if_not_exists()
@@ -602,6 +649,9 @@ class _Parser:
         if self.accept_kw("type"):
             ie = self.if_exists()
             return ast.DropType(self.table_name(), ie)
+        if self.accept_kw("index"):
+            ie = self.if_exists()
+            return ast.DropIndex(self.table_name(), ie)
         raise self.no_viable(tok)
 
     def alter(self) -> ast.Statement:
@@ -1005,6 +1055,8 @@ class _Parser:
         self.advance()
         self.expect_kw("into")
         table = self.table_name()
+        if self.accept_kw("json"):
+            return self.insert_json(table)
         self.expect_op("(")
         columns = tuple(self.ident_list())
         self.expect_op(")")
@@ -1025,6 +1077,32 @@ class _Parser:
         if not ine and self.is_kw("if"):
             ine = self.if_not_exists()
         return ast.Insert(table, columns, values, ine, ttl, ts)
+
+    def insert_json(self, table: ast.TableName) -> ast.Insert:
+        tok = self.tok
+        if tok.kind == STRING:
+            self.advance()
+            value: ast.Term = ast.Constant("string", tok.value)
+        elif tok.kind == OP and tok.value in ("?", ":"):
+            value = self.term()
+        else:
+            raise self.no_viable()
+        default_unset = False
+        if self.accept_kw("default"):
+            if self.accept_kw("unset"):
+                default_unset = True
+            elif not self.accept_kw("null"):
+                raise self.no_viable()
+        ine = False
+        ttl: ast.Term | None = None
+        ts: ast.Term | None = None
+        if self.is_kw("if"):
+            ine = self.if_not_exists()
+        if self.accept_kw("using"):
+            ttl, ts = self.using(ttl, ts)
+        if not ine and self.is_kw("if"):
+            ine = self.if_not_exists()
+        return ast.Insert(table, (), (), ine, ttl, ts, json=value, default_unset=default_unset)
 
     def update(self) -> ast.Update:
         self.advance()
@@ -1167,6 +1245,10 @@ class _Parser:
         where: tuple[ast.Relation, ...] = ()
         if self.accept_kw("where"):
             where = self.where_clause()
+        group_by: tuple[str, ...] = ()
+        if self.accept_kw("group"):
+            self.expect_kw("by")
+            group_by = tuple(self.ident_list())
         order: list[tuple[str, bool]] = []
         if self.accept_kw("order"):
             self.expect_kw("by")
@@ -1193,8 +1275,9 @@ class _Parser:
             self.expect_kw("filtering")
             allow = True
         return ast.Select(
-            table, tuple(selectors), where, tuple(order), limit, ppl, allow, distinct, json
-        )
+            table, tuple(selectors), where, tuple(order), limit, ppl, allow, distinct, json,
+            group_by,
+        )  # fmt: skip
 
     def selector(self) -> ast.Selector:
         sel = self.unaliased_selector()
@@ -1263,6 +1346,13 @@ class _Parser:
 
 
 _BOOLS: Final = frozenset({"true", "false"})
+
+_INDEX_TARGETS: Final[dict[str, ast.IndexTarget]] = {
+    "values": "values",
+    "keys": "keys",
+    "entries": "entries",
+    "full": "full",
+}
 
 _WORD_CONSTANTS: Final[dict[str, ast.Constant]] = {
     "true": ast.Constant("boolean", True),

@@ -12,7 +12,7 @@ from astra_grpc_async.emulator.errors import InvalidRequest
 from .store import TableData
 from .types import CType, native
 
-__all__ = ["Catalog", "Column", "Keyspace", "Table"]
+__all__ = ["Catalog", "Column", "Index", "Keyspace", "Table"]
 
 ColumnKind = Literal["partition_key", "clustering", "regular", "static"]
 SYSTEM_KEYSPACES = ("system", "system_schema", "system_auth", "system_distributed", "system_traces")
@@ -40,6 +40,22 @@ class Column:
 
 
 @dataclass(slots=True, eq=False)
+class Index:
+    """A secondary index: `target` is simple / values / keys / entries / full."""
+
+    name: str
+    column: str
+    target: str = "simple"
+    custom_class: str | None = None
+
+    @property
+    def target_text(self) -> str:
+        """The `target` option in system_schema.indexes, e.g. `keys(m)`."""
+        col = cql_name(self.column)
+        return col if self.target == "simple" else f"{self.target}({col})"
+
+
+@dataclass(slots=True, eq=False)
 class Table:
     keyspace: str
     name: str
@@ -53,6 +69,7 @@ class Table:
     select_order: list[Column] = field(init=False)
     default_ttl: int = 0
     virtual: bool = False
+    indexes: dict[str, Index] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.data = TableData(

@@ -1,17 +1,18 @@
-"""Schema statements: CREATE / ALTER / DROP KEYSPACE, TABLE, TYPE and
+"""Schema statements: CREATE / ALTER / DROP KEYSPACE, TABLE, TYPE, INDEX and
 TRUNCATE. Each returns the SchemaChange to answer, or None when nothing
 changed (IF [NOT] EXISTS on an existing / missing object)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 
 from astra_grpc_async._proto.stargate import query_pb2
 from astra_grpc_async.emulator.cql import ast
 from astra_grpc_async.emulator.errors import AlreadyExistsError, ConfigurationError, InvalidRequest
 
-from .catalog import SYSTEM_KEYSPACES, Catalog, Column, Keyspace, Table, cql_name
+from .catalog import SYSTEM_KEYSPACES, Catalog, Column, Index, Keyspace, Table, cql_name
 from .types import CType
 
 __all__ = ["execute_ddl"]
@@ -94,6 +95,10 @@ def execute_ddl(
         return _rename_columns(catalog, stmt, _ks_name(stmt.table, default_ks))
     if isinstance(stmt, ast.AlterTypeAdd | ast.AlterTypeRename):
         return _alter_type(catalog, stmt, _ks_name(stmt.name, default_ks))
+    if isinstance(stmt, ast.CreateIndex):
+        return _create_index(catalog, stmt, _ks_name(stmt.table, default_ks))
+    if isinstance(stmt, ast.DropIndex):
+        return _drop_index(catalog, stmt, _ks_name(stmt.name, default_ks))
     if isinstance(stmt, ast.Truncate):
         ks_name = _ks_name(stmt.table, default_ks)
         if ks_name in SYSTEM_KEYSPACES:
@@ -340,10 +345,122 @@ def _alter_table(
                 raise InvalidRequest(
                     f"Cannot drop non-frozen column {cql_name(name)} of user type {col.type.cql()}"
                 )
+            _no_dependent_indexes(table, name, "drop")
         for name in stmt.columns:
             table.regulars = [c for c in table.regulars if c.name != name]
             table.data.drop_column(name)
     table.rebuild()
+    catalog.bump()
+    return _change(SC.UPDATED, SC.TABLE, ks_name, table.name)
+
+
+def _no_dependent_indexes(table: Table, column: str, verb: str) -> None:
+    names = [i.name for i in table.indexes.values() if i.column == column]
+    if names:
+        raise InvalidRequest(
+            f"Cannot {verb} column {cql_name(column)} because it has dependent secondary "
+            f"indexes ({', '.join(names)})"
+        )
+
+
+_SAI = "org.apache.cassandra.index.sai.StorageAttachedIndex"
+_CUSTOM_CLASSES = {"StorageAttachedIndex": _SAI, "SAI": _SAI}
+
+
+def _index_names(ks: Keyspace) -> dict[str, Table]:
+    return {name: t for t in ks.tables.values() for name in t.indexes}
+
+
+def _create_index(
+    catalog: Catalog, stmt: ast.CreateIndex, ks_name: str
+) -> query_pb2.SchemaChange | None:
+    """Cassandra 4's CreateIndexStatement checks, in its order."""
+    if ks_name in SYSTEM_KEYSPACES:
+        raise InvalidRequest(f"{ks_name} keyspace is not user-modifiable.")
+    ks = catalog.keyspaces.get(ks_name)
+    if ks is None:
+        raise InvalidRequest(f"Keyspace '{ks_name}' doesn't exist")
+    table = ks.tables.get(stmt.table.name)
+    if table is None:
+        raise InvalidRequest(f"Table '{stmt.table.name}' doesn't exist")
+    if table.is_counter:
+        raise InvalidRequest("Secondary indexes on counter tables aren't supported")
+    col = table.columns.get(stmt.column)
+    if col is None:
+        raise InvalidRequest(f"Column '{stmt.column}' doesn't exist")
+    t = col.type
+    name = cql_name(col.name)
+    target = stmt.target
+    if _has_duration(t):
+        raise InvalidRequest("Secondary indexes are not supported on duration columns")
+    if col.kind == "partition_key" and len(table.partition_key) == 1:
+        raise InvalidRequest(
+            f"Cannot create secondary index on the only partition key column {name}"
+        )
+    frozen_collection = t.is_collection and not t.multicell
+    if frozen_collection and target != "full":
+        raise InvalidRequest("Frozen collections only support full() indexes")
+    if not frozen_collection and target == "full":
+        raise InvalidRequest("full() indexes can only be created on frozen collections")
+    if not t.is_collection and target not in ("simple", "full"):
+        raise InvalidRequest(
+            f"Cannot create {target}() index on {name}. Non-collection columns only support "
+            "simple indexes"
+        )
+    if target in ("keys", "entries") and not (t.kind == "map" and t.multicell):
+        raise InvalidRequest(f"Cannot create index on {target} of column {name} with non-map type")
+    if t.kind == "udt" and t.multicell:
+        raise InvalidRequest("Secondary indexes are not supported on non-frozen UDTs")
+    if target == "simple" and t.is_collection:
+        target = "values"  # Cassandra's default for a non-frozen collection
+    custom = None
+    if stmt.using is not None:
+        custom = _CUSTOM_CLASSES.get(stmt.using, stmt.using)
+    existing = _index_names(ks)
+    index_name = stmt.name
+    if index_name is None:
+        base = re.sub(r"\W", "", f"{table.name}_{col.name}_idx")
+        index_name, n = base, 0
+        while index_name in existing:
+            n += 1
+            index_name = f"{base}_{n}"
+    elif index_name in existing:
+        if stmt.if_not_exists:
+            return None
+        raise InvalidRequest(f"Index '{index_name}' already exists")
+    for other in table.indexes.values():
+        if other.column == col.name and other.target == target and other.custom_class == custom:
+            if stmt.if_not_exists:
+                return None
+            raise InvalidRequest(
+                f"Index {index_name} is a duplicate of existing index {other.name}"
+            )
+    table.indexes[index_name] = Index(index_name, col.name, target, custom)
+    catalog.bump()
+    return _change(SC.UPDATED, SC.TABLE, ks_name, table.name)
+
+
+def _has_duration(t: CType) -> bool:
+    return t.kind == "duration" or any(_has_duration(p) for p in t.params)
+
+
+def _drop_index(
+    catalog: Catalog, stmt: ast.DropIndex, ks_name: str
+) -> query_pb2.SchemaChange | None:
+    if ks_name in SYSTEM_KEYSPACES:
+        raise InvalidRequest(f"{ks_name} keyspace is not user-modifiable.")
+    ks = catalog.keyspaces.get(ks_name)
+    if ks is None:
+        if stmt.if_exists:
+            return None
+        raise InvalidRequest(f"Keyspace '{ks_name}' doesn't exist")
+    name = stmt.name.name
+    table = _index_names(ks).get(name)
+    if table is None:
+        if stmt.if_exists:
+            return None
+        raise InvalidRequest(f"Index '{ks_name}.{name}' doesn't exist'")  # sic
+    del table.indexes[name]
     catalog.bump()
     return _change(SC.UPDATED, SC.TABLE, ks_name, table.name)
 
@@ -371,6 +488,7 @@ def _rename_columns(
         col = table.column(old)
         if not col.is_primary_key:
             raise InvalidRequest(f"Cannot rename non PRIMARY KEY column {cql_name(old)}")
+        _no_dependent_indexes(table, old, "rename")
         if new in table.columns or any(n == new for _, n in renames):
             raise InvalidRequest(
                 f"Cannot rename column {cql_name(old)} to {cql_name(new)} in table "

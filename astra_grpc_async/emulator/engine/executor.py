@@ -40,6 +40,7 @@ _DDL = (
     ast.CreateKeyspace, ast.DropKeyspace, ast.CreateTable, ast.DropTable, ast.AlterTableAdd,
     ast.AlterTableDrop, ast.CreateType, ast.DropType, ast.Truncate, ast.AlterKeyspace,
     ast.AlterTableOptions, ast.AlterTableRename, ast.AlterTypeAdd, ast.AlterTypeRename,
+    ast.CreateIndex, ast.DropIndex,
 )  # fmt: skip
 
 

@@ -3,6 +3,7 @@ filters, limits and paging -> a ResultSet page."""
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -42,6 +43,7 @@ class SelectPlan:
         distinct: bool,
         static_rows: bool,
         post_order: bool,
+        group_clustering: int | None = None,
     ) -> None:
         self.table = table
         self.where = where
@@ -52,6 +54,8 @@ class SelectPlan:
         self.distinct = distinct
         self.static_rows = static_rows
         self.post_order = post_order  # IN on the partition key + ORDER BY
+        # GROUP BY: None when absent, else how many clustering columns it names
+        self.group_clustering = group_clustering
         self.aggregate = any(o.aggregate is not None for o in outputs)
         self.columns = [o.spec() for o in outputs]
         self.ck_types = [c.type for c in table.clustering]
@@ -85,6 +89,9 @@ class SelectPlan:
             items = (it for it in items if all(f(it[0], it[1]) for f in filters))
         if pp_limit is not None:
             items = _per_partition(items, pp_limit, after)
+        if self.group_clustering is not None:
+            self._groups(ctx, rs, items, limit, page_size)
+            return
         if self.aggregate:
             rows = list(items if limit is None else _take(items, limit))
             rs.rows.add().values.extend(self._aggregate_row(rows, ctx))
@@ -141,6 +148,42 @@ class SelectPlan:
             p, r = last
             pos = Position(p.keybytes, None if r is None else r.clustering, remaining, part_rows)
             rs.paging_state.value = encode_state(pos, self.ck_types)
+
+    def _groups(
+        self,
+        ctx: Ctx,
+        rs: query_pb2.ResultSet,
+        items: Iterator[Item],
+        limit: int | None,
+        page_size: int | None,
+    ) -> None:
+        """GROUP BY: one row per group of consecutive rows sharing the partition
+        and the first `group_clustering` clustering values. LIMIT counts groups;
+        a page holds `page_size` groups and resumes after the last row of its
+        last group (a group is never split across pages)."""
+        n = self.group_clustering
+        assert n is not None
+        ck_key = self.table.data.ck_key
+
+        def group_key(it: Item) -> tuple[bytes, Any]:
+            p, r = it
+            return p.keybytes, None if r is None else ck_key(r.clustering)[:n]
+
+        last: Item | None = None
+        groups = itertools.groupby(items, key=group_key)
+        for emitted, (_, group) in enumerate(groups):
+            if limit is not None and emitted >= limit:
+                return
+            if page_size is not None and emitted >= page_size:
+                assert last is not None
+                p, r = last
+                remaining = None if limit is None else limit - emitted
+                pos = Position(p.keybytes, None if r is None else r.clustering, remaining, 0)
+                rs.paging_state.value = encode_state(pos, self.ck_types)
+                return
+            rows = list(group)
+            rs.rows.add().values.extend(self._aggregate_row(rows, ctx))
+            last = rows[-1]
 
     def _aggregate_row(self, rows: list[Item], ctx: Ctx) -> list[query_pb2.Value]:
         vals = []
@@ -346,6 +389,7 @@ def compile_select(table: Table, stmt: ast.Select, binder: Binder) -> SelectPlan
     static_rows = (
         selects_static and not where.clustering_restricted and not where.regular_restricted
     )
+    group_clustering = _grouping(table, stmt, where) if stmt.group_by else None
     plan = SelectPlan(
         table,
         where,
@@ -356,8 +400,44 @@ def compile_select(table: Table, stmt: ast.Select, binder: Binder) -> SelectPlan
         distinct=stmt.distinct,
         static_rows=static_rows,
         post_order=where.pk_in and bool(stmt.order_by),
+        group_clustering=group_clustering,
     )
     return plan
+
+
+def _grouping(table: Table, stmt: ast.Select, where: Where) -> int:
+    """Validate GROUP BY (Cassandra 4's checks); returns how many clustering
+    columns it names. Clustering columns restricted by `=` may be skipped."""
+    pk = [*table.partition_key, *table.clustering]
+    fixed = {cols[0].name for cols, _ in where.ck_prefix if len(cols) == 1}
+    pos = 0
+    for name in stmt.group_by:
+        col = table.column(name)
+        if not col.is_primary_key:
+            raise InvalidRequest(
+                "Group by is currently only supported on the columns of the PRIMARY KEY, "
+                f"got {cql_name(name)}"
+            )
+        while pos < len(pk) and pk[pos] is not col and pk[pos].name in fixed:
+            pos += 1
+        if pos >= len(pk) or pk[pos] is not col:
+            raise InvalidRequest(
+                "Group by currently only support groups of columns following their declared "
+                "order in the PRIMARY KEY"
+            )
+        pos += 1
+    if pos < len(table.partition_key):
+        raise InvalidRequest(
+            "Group by currently only support groups of columns following their declared "
+            "order in the PRIMARY KEY"
+        )
+    if stmt.distinct and pos > len(table.partition_key):
+        raise InvalidRequest(
+            "Grouping on clustering columns is not allowed for SELECT DISTINCT queries"
+        )
+    if stmt.json:
+        raise InvalidRequest("GROUP BY with SELECT JSON is not supported by this emulator")
+    return pos - len(table.partition_key)
 
 
 def _check_distinct(table: Table, outputs: list[OutputColumn]) -> None:

@@ -132,7 +132,7 @@ class SystemTables:
             "release_version": RELEASE_VERSION, "rpc_address": _LOCALHOST,
             "schema_version": schema_version, "tokens": ("-9223372036854775808",),
         }])  # fmt: skip
-        keyspaces, tables, columns, types = [], [], [], []
+        keyspaces, tables, columns, types, indexes = [], [], [], [], []
         for k in sorted(ks.values(), key=lambda k: k.name):
             keyspaces.append({
                 "keyspace_name": k.name, "durable_writes": k.durable_writes,
@@ -144,6 +144,15 @@ class SystemTables:
                     "comment": t.options.get("comment", ""), "default_time_to_live": t.default_ttl,
                     "flags": ("compound",), "gc_grace_seconds": 864000, "id": t.id.bytes,
                 })  # fmt: skip
+                for i in t.indexes.values():
+                    options: tuple[tuple[str, str], ...] = (("target", i.target_text),)
+                    if i.custom_class is not None:
+                        options = (("class_name", i.custom_class), *options)
+                    indexes.append({
+                        "keyspace_name": k.name, "table_name": t.name, "index_name": i.name,
+                        "kind": "COMPOSITES" if i.custom_class is None else "CUSTOM",
+                        "options": options,
+                    })  # fmt: skip
                 for c in t.columns.values():
                     columns.append({
                         "keyspace_name": k.name, "table_name": t.name, "column_name": c.name,
@@ -161,6 +170,7 @@ class SystemTables:
         _fill(schema["tables"], tables)
         _fill(schema["columns"], columns)
         _fill(schema["types"], types)
+        _fill(schema["indexes"], indexes)
 
 
 def _clustering_order(c: Column) -> str:

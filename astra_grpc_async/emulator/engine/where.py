@@ -253,6 +253,9 @@ def compile_where(
     for_select: bool,
 ) -> Where:
     w = Where(table)
+    # A relation a secondary index can answer lifts the ALLOW FILTERING
+    # requirement for key restrictions (Cassandra then filters the rest).
+    indexed = for_select and any(_uses_index(table, rel) for rel in relations)
     pk_rel: dict[str, ast.Relation] = {}
     ck_rels: dict[int, list[tuple[ast.Relation, list[Column]]]] = {}
     leftovers: list[tuple[ast.Relation, list[Column]]] = []
@@ -303,7 +306,7 @@ def compile_where(
         if not for_select:
             missing = [c.name for c in table.partition_key if c.name not in pk_rel]
             raise InvalidRequest("Some partition key parts are missing: " + ", ".join(missing))
-        if not allow_filtering:
+        if not allow_filtering and not indexed:
             raise InvalidRequest(FILTERING_MSG)
         for name, rel in pk_rel.items():
             leftovers.append((rel, [table.columns[name]]))
@@ -354,7 +357,7 @@ def compile_where(
     for p in sorted(ck_rels):
         for rel, cols in ck_rels[p]:
             w.clustering_restricted = True
-            if not allow_filtering:
+            if not allow_filtering and not indexed:
                 if broken == "slice":
                     prev = table.clustering[pos - 1] if pos else table.clustering[0]
                     raise InvalidRequest(
@@ -368,7 +371,13 @@ def compile_where(
                 )
             leftovers.append((rel, cols))
 
-    if w.clustering_restricted and w.pk is None and for_select and not allow_filtering:
+    if (
+        w.clustering_restricted
+        and w.pk is None
+        and for_select
+        and not allow_filtering
+        and not indexed
+    ):
         raise InvalidRequest(FILTERING_MSG)
 
     # everything else filters rows
@@ -383,12 +392,35 @@ def compile_where(
         w.filters.append(_compile_filter(binder, rel, cols))
         if not cols[0].is_primary_key:
             w.regular_restricted = True
-    needs_filtering = w.regular_restricted or any(
-        f.op in ("CONTAINS", "CONTAINS KEY") for f in w.filters
-    )
+    if indexed:
+        # the index answers one restriction; any other non-key one filters
+        non_key = [rel for rel, cols in leftovers if not cols[0].is_primary_key]
+        answered = any(_uses_index(table, rel) for rel in non_key)
+        needs_filtering = len(non_key) > (1 if answered else 0)
+    else:
+        needs_filtering = w.regular_restricted or any(
+            f.op in ("CONTAINS", "CONTAINS KEY") for f in w.filters
+        )
     if for_select and needs_filtering and not allow_filtering:
         raise InvalidRequest(FILTERING_MSG)
     return w
+
+
+def _uses_index(table: Table, rel: ast.Relation) -> bool:
+    """Whether a secondary index of `table` can answer `rel` (EQ on a simple or
+    full() index, CONTAINS on a values() index, CONTAINS KEY on a keys() one)."""
+    if rel.token or rel.columns:
+        return False
+    for index in table.indexes.values():
+        if index.column != rel.column:
+            continue
+        if rel.op == "=" and index.target in ("simple", "full"):
+            return True
+        if rel.op == "CONTAINS" and index.target == "values":
+            return True
+        if rel.op == "CONTAINS KEY" and index.target == "keys":
+            return True
+    return False
 
 
 def _compile_token(table: Table, rel: ast.Relation, binder: Binder, w: Where) -> None:

@@ -14,6 +14,7 @@ from astra_grpc_async.emulator.errors import InvalidRequest
 from .catalog import Column, Table, cql_name
 from .conditions import CompiledCondition, compile_condition
 from .context import Ctx
+from .jsonin import decode_json_object, from_json, json_key
 from .mutate import Write
 from .store import NO_TS, ComplexCell, Partition, Row
 from .terms import Binder, Evaluator
@@ -155,6 +156,8 @@ def compile_insert(table: Table, stmt: ast.Insert, binder: Binder) -> WritePlan:
         raise InvalidRequest(
             "INSERT statements are not allowed on counter tables, use UPDATE instead"
         )
+    if stmt.json is not None:
+        return _compile_insert_json(table, stmt, binder)
     cols: list[Column] = []
     seen: set[str] = set()
     for name in stmt.columns:
@@ -177,6 +180,40 @@ def compile_insert(table: Table, stmt: ast.Insert, binder: Binder) -> WritePlan:
     if static_only and len(missing_ck) != len(table.clustering):
         raise InvalidRequest("Some clustering keys are missing: " + ", ".join(missing_ck))
     evals = [binder.term(t, c.type, c.name) for c, t in zip(cols, stmt.values, strict=True)]
+    return _insert_plan(
+        table, stmt, binder, cols, lambda ctx: [ev(ctx) for ev in evals], static_only
+    )
+
+
+def _compile_insert_json(table: Table, stmt: ast.Insert, binder: Binder) -> WritePlan:
+    """INSERT ... JSON: every column is written; those the object leaves out
+    get null (DEFAULT NULL) or are left alone (DEFAULT UNSET)."""
+    assert stmt.json is not None
+    text_ev = binder.term(stmt.json, native("text"), "[json]")
+    cols = list(table.select_order)
+    missing: Any = UNSET if stmt.default_unset else None
+
+    def values(ctx: Ctx) -> list[Any]:
+        text = text_ev(ctx)
+        if text is None or text is UNSET:
+            raise InvalidRequest("Got null for INSERT JSON values")
+        obj = {json_key(k): v for k, v in decode_json_object(text).items()}
+        for name in obj:
+            if name not in table.columns:
+                raise InvalidRequest(f"JSON values map contains unrecognized column: {name}")
+        return [from_json(c.type, obj[c.name], c.name) if c.name in obj else missing for c in cols]
+
+    return _insert_plan(table, stmt, binder, cols, values, False)
+
+
+def _insert_plan(
+    table: Table,
+    stmt: ast.Insert,
+    binder: Binder,
+    cols: list[Column],
+    values_of: Callable[[Ctx], list[Any]],
+    static_only: bool,
+) -> WritePlan:
     ts_ev, ttl_ev = _using(binder, stmt.ttl, stmt.timestamp)
     if stmt.if_not_exists and ts_ev is not None:
         raise InvalidRequest("Cannot provide custom timestamp for conditional updates")
@@ -189,7 +226,7 @@ def compile_insert(table: Table, stmt: ast.Insert, binder: Binder) -> WritePlan:
     regular = [(i, c) for i, c in enumerate(cols) if not c.is_primary_key]
 
     def build(ctx: Ctx, w: Write) -> list[Mutation]:
-        values = [ev(ctx) for ev in evals]
+        values = values_of(ctx)
         key = tuple(_key_value(cols[i], values[i]) for i in pk_idx)
         ck: tuple[Any, ...] | None = (
             None if static_only else tuple(_key_value(cols[i], values[i]) for i in ck_idx)
