@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from astra_grpc_async import errors
-from astra_grpc_async.cli import _run, build_parser, cql_main
+from astra_grpc_async.cli.main import _run, build_parser, cql_main
 from astra_grpc_async.emulator import EmulatorServer
 
 CREATE = (

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 import astra_grpc_async as aga
-from astra_grpc_async.cli import build_parser, load_main
+from astra_grpc_async.cli.loadgen import LoadConfig, run_load
+from astra_grpc_async.cli.loadgen.stats import Tick
+from astra_grpc_async.cli.main import build_parser, load_main
 from astra_grpc_async.emulator import EmulatorServer
-from astra_grpc_async.loadgen import LoadConfig, run_load
-from astra_grpc_async.loadgen.stats import Tick
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

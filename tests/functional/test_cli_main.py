@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from astra_grpc_async.cli import main
+from astra_grpc_async.cli.main import main
 
 # run main() with the cli extra's packages made unimportable
 WITHOUT_EXTRA = """
 import sys
 for name in ("rich", "prompt_toolkit", "hdrh", "matplotlib"):
     sys.modules[name] = None  # import fails as if not installed
-from astra_grpc_async.cli import main
+from astra_grpc_async.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

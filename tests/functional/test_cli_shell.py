@@ -16,9 +16,7 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 import astra_grpc_async as aga
-from astra_grpc_async.result import Result
-from astra_grpc_async.row import make_row
-from astra_grpc_async.shell import (
+from astra_grpc_async.cli.shell import (
     CqlShell,
     format_value,
     make_prompt,
@@ -26,6 +24,8 @@ from astra_grpc_async.shell import (
     split_statements,
     to_jsonable,
 )
+from astra_grpc_async.result import Result
+from astra_grpc_async.row import make_row
 
 # --- the splitter ----------------------------------------------------------------
 

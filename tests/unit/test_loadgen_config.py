@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from astra_grpc_async.loadgen.config import DEFAULT_DURATION, LoadConfig
+from astra_grpc_async.cli.loadgen.config import DEFAULT_DURATION, LoadConfig
 
 
 def test_unbounded_run_gets_the_default_duration() -> None:

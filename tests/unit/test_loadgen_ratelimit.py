@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from astra_grpc_async.loadgen.ratelimit import Pacer
+from astra_grpc_async.cli.loadgen.ratelimit import Pacer
 
 
 class Clock:

@@ -10,11 +10,11 @@ import pytest
 from rich.console import Console
 
 from astra_grpc_async import errors
-from astra_grpc_async.loadgen import report
-from astra_grpc_async.loadgen.config import LoadConfig
-from astra_grpc_async.loadgen.plot import plot_latency
-from astra_grpc_async.loadgen.runner import LoadResult
-from astra_grpc_async.loadgen.stats import HIGHEST_US, Recorder, summarize
+from astra_grpc_async.cli.loadgen import report
+from astra_grpc_async.cli.loadgen.config import LoadConfig
+from astra_grpc_async.cli.loadgen.plot import plot_latency
+from astra_grpc_async.cli.loadgen.runner import LoadResult
+from astra_grpc_async.cli.loadgen.stats import HIGHEST_US, Recorder, summarize
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -16,9 +16,9 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import astra_grpc_async as aga
 from astra_grpc_async import errors
+from astra_grpc_async.cli.logging_config import RedactTokens
 from astra_grpc_async.emulator import EmulatorServer
 from astra_grpc_async.hooks import CallInfo
-from astra_grpc_async.logging_config import RedactTokens
 from astra_grpc_async.otel import Instrumentation, _semconv_modes, _table_of, instrument
 
 

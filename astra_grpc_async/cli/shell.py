@@ -30,10 +30,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import errors
-from .client import Client
-from .result import Result
-from .types import Duration, Udt
+from .. import errors
+from ..client import Client
+from ..result import Result
+from ..types import Duration, Udt
 
 __all__ = ["CqlShell", "format_value", "render_result", "split_statements", "to_jsonable"]
 

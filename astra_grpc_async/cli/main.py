@@ -23,10 +23,10 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import config, errors
+from .. import config, errors
 
 if TYPE_CHECKING:
-    from .client import Client
+    from ..client import Client
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # configuration, connection, missing extra
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run()
     if args.command == "emulator":
-        from .emulator.__main__ import main as emulator_main
+        from ..emulator.__main__ import main as emulator_main
 
         return emulator_main(argv[1:] if argv is not None else sys.argv[2:])
     if args.command == "cql":
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="a short tour against the embedded emulator")
-    from .emulator.__main__ import build_parser as build_emulator_parser
+    from ..emulator.__main__ import build_parser as build_emulator_parser
 
     build_emulator_parser(sub.add_parser("emulator", help="run the emulator standalone"))
 
@@ -147,7 +147,7 @@ async def connect(
 ) -> AsyncIterator[Client]:
     """A client for the endpoint `args` / the environment name, or for an
     embedded emulator started for the duration of the block."""
-    from .client import Client
+    from ..client import Client
 
     env = dict(os.environ) if env is None else env
     if args.log_level:
@@ -171,7 +171,7 @@ async def connect(
         async with client:
             yield client
         return
-    from .emulator import serve
+    from ..emulator import serve
 
     async with serve(port=0) as server:
         if say is not None:

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import errors
-from ..client import Client
+from ... import errors
+from ...client import Client
 from .config import LoadConfig
 from .ratelimit import Pacer
 from .stats import Recorder, Tick

@@ -6,7 +6,7 @@ record (the client holds it in a `Secret` whose repr is `Secret('***')`).
 handler (your own log lines, gRPC's): it masks Astra tokens (`AstraCS:...`)
 and any exact secret you register.
 
-    from astra_grpc_async.logging_config import configure_logging
+    from astra_grpc_async.cli.logging_config import configure_logging
     configure_logging("DEBUG", secrets=[token])
 """
 

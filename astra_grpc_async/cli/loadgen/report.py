@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .._version import __version__
+from ..._version import __version__
 from .runner import LoadResult
 from .stats import summarize
 

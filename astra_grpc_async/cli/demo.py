@@ -7,8 +7,8 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 
-from .client import Client
-from .emulator import serve
+from ..client import Client
+from ..emulator import serve
 
 
 async def tour(client: Client, say: Callable[[str], None] = print) -> int:
