@@ -102,7 +102,10 @@ class Varint(int):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"Varint({int(self)!r})"
+        try:
+            return f"Varint({int(self)!r})"
+        except ValueError:  # over int->str's digit limit: a repr must not raise
+            return f"Varint(<{self.bit_length()}-bit integer>)"
 
 
 class Udt(Mapping[str, Any]):
