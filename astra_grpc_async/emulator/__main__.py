@@ -9,6 +9,7 @@ import signal
 import sys
 
 from .server import EmulatorServer
+from .startup import EmulatorStartError
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -47,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    asyncio.run(run(args))
+    try:
+        asyncio.run(run(args))
+    except EmulatorStartError as exc:  # one line, not a traceback
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 
