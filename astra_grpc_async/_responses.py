@@ -9,17 +9,19 @@ ResultSet. The run counts as the key only if it holds every column
 (`len(columns)` is free); otherwise the key is computed from the parsed
 columns (`codec.rows.columns_key`, the same bytes): one cache either way.
 
-The async readers (`read_result`, `read_page`, `decode_page`) never block the
-loop for more than a step (`codec.rows.STEP_VALUES` values): a large page or
-a wide schema is built and decoded step by step, with a turn for the loop
-between steps. A small page takes the sync path and costs nothing extra.
+No decode step blocks the loop for more than ~`codec.rows.STEP_VALUES`
+values: a small page of a known schema is decoded at once (the common case,
+nothing extra to pay); a large page or a new schema becomes a Result whose
+rows are deferred (`PendingRows`), decoded step by step by `finish` (unary
+calls) or by a stream's consumer (`page_steps`), with a turn for the loop
+between steps.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Generator
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
 
 from google.protobuf.message import DecodeError
 
@@ -28,15 +30,16 @@ from .codec.rows import (
     CACHED_MAX_COLUMNS,
     STEP_VALUES,
     RowsDecoder,
+    build_decoder,
     cached_decoder,
     prepare_decoder,
     run_steps,
 )
 from .errors import ProtocolError
 from .result import Result
+from .row import Row
 
 _Response = query_pb2.Response
-T = TypeVar("T")
 
 
 def _varint(raw: bytes, pos: int) -> tuple[int, int]:
@@ -84,17 +87,6 @@ def _decoder(raw: bytes | None, rs: query_pb2.ResultSet) -> RowsDecoder:
     return run_steps(_decoder_steps(raw, rs))
 
 
-async def _run_async(steps: Generator[None, None, T]) -> T:
-    """Run a stepwise computation, letting the loop run between steps."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            result: T = done.value
-            return result
-        await asyncio.sleep(0)
-
-
 def parse_response(raw: bytes) -> query_pb2.Response:
     try:
         return _Response.FromString(raw)
@@ -102,108 +94,117 @@ def parse_response(raw: bytes) -> query_pb2.Response:
         raise ProtocolError(f"the server sent bytes that are not a Response: {exc}") from None
 
 
-# --- one page of a stream --------------------------------------------------------------
+# --- rows decoded later -------------------------------------------------------------
 
 
-class Page(NamedTuple):
-    """A fetched, not yet decoded page of a stream: its decoder and result
-    set (it unpacks as that pair), decoded by whoever consumes it."""
+class PendingRows:
+    """A result set's rows, not decoded yet (a Result's `DeferredRows`): all
+    at once (`decode_all`), or a step at a time (`steps`) by a consumer that
+    lets the loop run in between. The decoder is built on first use when the
+    schema was not cached."""
 
-    decoder: RowsDecoder
-    result_set: query_pb2.ResultSet
+    __slots__ = ("_decoder", "_raw", "result_set")
+
+    def __init__(
+        self, raw: bytes | None, rs: query_pb2.ResultSet, decoder: RowsDecoder | None
+    ) -> None:
+        self._raw = raw
+        self.result_set = rs
+        self._decoder = decoder
 
     @property
-    def row_count(self) -> int:
+    def count(self) -> int:
         return len(self.result_set.rows)
 
-    @property
-    def paging_state(self) -> bytes | None:
-        rs = self.result_set
-        return (rs.paging_state.value or None) if rs.HasField("paging_state") else None
+    def decode_all(self) -> list[Row]:
+        decoder = self._decoder or _decoder(self._raw, self.result_set)
+        return decoder.decode(self.result_set.rows)
 
-    def decode_at_once(self, into: Callable[..., Any] | None = None) -> list[Any] | None:
-        """The whole page decoded, when it fits in one step; else None."""
-        decoder = self.decoder
-        rows = self.result_set.rows
-        if len(rows) * len(decoder.converters) <= STEP_VALUES:
-            return decoder.decode(rows) if into is None else decoder.decode_into(rows, into)
-        return None
-
-
-def _page_checked(response: query_pb2.Response) -> query_pb2.ResultSet:
-    if response.WhichOneof("result") != "result_set":
-        raise ProtocolError("stream() needs a statement that returns rows")
-    return response.result_set
-
-
-def page_from_bytes(raw: bytes) -> Page:
-    """For stream(): the page's decoder and its (undecoded) result set."""
-    rs = _page_checked(parse_response(raw))
-    return Page(_decoder(raw, rs), rs)
+    def steps(self, into: Callable[..., Any] | None = None) -> Iterator[list[Any]]:
+        """Decoded rows in steps of ~`STEP_VALUES` values; an empty list is a
+        step that produced no row yet (building the decoder, or a wide row)."""
+        decoder = self._decoder
+        if decoder is None:
+            build = _decoder_steps(self._raw, self.result_set)
+            while True:
+                try:
+                    next(build)
+                except StopIteration as done:
+                    decoder = done.value
+                    break
+                yield []
+        yield from decoder.steps(self.result_set.rows, into)
 
 
-async def read_page(raw: bytes) -> Page:
-    """`page_from_bytes`, building a new wide schema's decoder step by step."""
-    rs = _page_checked(parse_response(raw))
-    return Page(await _run_async(_decoder_steps(raw, rs)), rs)
+def _state(rs: query_pb2.ResultSet) -> bytes | None:
+    return (rs.paging_state.value or None) if rs.HasField("paging_state") else None
 
 
-async def decode_page(
-    page: Page, into: Callable[..., Any] | None = None
-) -> AsyncIterator[list[Any]]:
-    """A page's rows, a step at a time, with a turn for the loop between steps
-    (empty lists, when a wide row is part done, are not passed on)."""
-    first = True
-    for chunk in page.decoder.steps(page.result_set.rows, into):
-        if not first:
-            await asyncio.sleep(0)
-        first = False
-        if chunk:
-            yield chunk
-
-
-# --- whole results -------------------------------------------------------------------
+def _from_result_set(response: query_pb2.Response, raw: bytes | None, *, defer: bool) -> Result:
+    rs = response.result_set
+    n = len(rs.columns)
+    key = schema_key(raw, n) if raw is not None and n <= CACHED_MAX_COLUMNS else None
+    decoder = cached_decoder(key) if key is not None else None
+    if decoder is None and raw is None and n <= CACHED_MAX_COLUMNS:
+        decoder = build_decoder(rs.columns)  # already parsed: the key costs what building would
+    if not defer and decoder is not None and len(rs.rows) * n <= STEP_VALUES:
+        return Result(decoder.decode(rs.rows), rs.columns, _state(rs), response)
+    return Result._of_deferred(PendingRows(raw, rs, decoder), rs.columns, _state(rs), response)
 
 
 def result_from_bytes(raw: bytes) -> Result:
+    """A unary answer as a Result. A small page of a known schema is decoded
+    now; a large page or a new schema later (`finish`, or on first read)."""
     response = parse_response(raw)
     if response.WhichOneof("result") == "result_set":
-        rs = response.result_set
-        rows = _decoder(raw, rs).decode(rs.rows)
-        return Result(rows, rs.columns, _state(rs), response)
+        return _from_result_set(response, raw, defer=False)
     return _other_result(response)
 
 
-async def read_result(raw: bytes) -> Result:
-    """`result_from_bytes` for the event loop: a large page or a new wide
-    schema is decoded step by step, letting other tasks run in between."""
+def page_from_bytes(raw: bytes) -> Result:
+    """For stream(): the page as a Result whose rows the consumer decodes
+    (`page_steps`), a step at a time."""
     response = parse_response(raw)
     if response.WhichOneof("result") != "result_set":
-        return _other_result(response)
-    rs = response.result_set
-    decoder = await _run_async(_decoder_steps(raw, rs))
-    page = Page(decoder, rs)
-    whole = page.decode_at_once()
-    if whole is not None:
-        rows = whole
-    else:
-        rows = []
-        async for chunk in decode_page(page):
+        raise ProtocolError("stream() needs a statement that returns rows")
+    return _from_result_set(response, raw, defer=True)
+
+
+def page_steps(page: Result, into: Callable[..., Any] | None = None) -> Iterator[list[Any]]:
+    """A page's rows in steps (empty steps included: each is a turn for the loop)."""
+    deferred = page._deferred
+    if isinstance(deferred, PendingRows):
+        return deferred.steps(into)
+    rows = page.rows
+    return iter([rows if into is None else [into(**row.as_dict()) for row in rows]])
+
+
+async def finish(result: Result) -> Result:
+    """Decode a Result's deferred rows step by step, letting the loop run
+    between steps (no turn at all when nothing is deferred)."""
+    deferred = result._deferred
+    if isinstance(deferred, PendingRows):
+        rows: list[Row] = []
+        first = True
+        for chunk in deferred.steps():
+            if not first:
+                await asyncio.sleep(0)
+            first = False
             rows.extend(chunk)
-    return Result(rows, rs.columns, _state(rs), response)
+        result.rows = rows
+    return result
+
+
+async def read_result(raw: bytes) -> Result:
+    """`result_from_bytes`, then `finish`."""
+    return await finish(result_from_bytes(raw))
 
 
 def result_from_response(response: query_pb2.Response) -> Result:
     """For already parsed answers (the pipeline's stream items)."""
     if response.WhichOneof("result") == "result_set":
-        rs = response.result_set
-        rows = _decoder(None, rs).decode(rs.rows)
-        return Result(rows, rs.columns, _state(rs), response)
+        return _from_result_set(response, None, defer=False)
     return _other_result(response)
-
-
-def _state(rs: query_pb2.ResultSet) -> bytes | None:
-    return rs.paging_state.value if rs.HasField("paging_state") else None
 
 
 def _other_result(response: query_pb2.Response) -> Result:

@@ -12,9 +12,8 @@ from astra_grpc_async import errors
 from astra_grpc_async._proto.stargate import query_pb2 as q
 from astra_grpc_async._responses import (
     _decoder,
-    decode_page,
     page_from_bytes,
-    read_page,
+    page_steps,
     read_result,
     result_from_bytes,
     result_from_response,
@@ -113,13 +112,32 @@ async def test_async_readers_give_the_loop_turns_on_large_pages() -> None:
     await asyncio.sleep(0)
     before = ticks
     result = await read_result(raw)
-    page = await read_page(raw)
-    streamed = [r async for chunk in decode_page(page) for r in chunk]
     stop.set()
     await task
-    assert result.rows == _expected(10, 3_000) == streamed
-    assert ticks - before >= 2 * (3_000 * 10 // STEP_VALUES - 1)
-    assert page_from_bytes(raw).decoder is page.decoder
+    assert result.rows == _expected(10, 3_000)
+    assert ticks - before >= 3_000 * 10 // STEP_VALUES - 1
+
+
+def test_a_large_page_is_deferred_and_counted_without_decoding() -> None:
+    rs = _result_set(10, 3_000, prefix="defer")
+    raw = q.Response(result_set=rs).SerializeToString()
+    result = result_from_bytes(raw)
+    assert result._deferred is not None and len(result) == 3_000
+    assert repr(result) == "<Result 3000 row(s)>" and result._deferred is not None
+    assert result.rows == _expected(10, 3_000) and result._deferred is None
+    page = page_from_bytes(raw)
+    chunks = list(page_steps(page))
+    assert [r for c in chunks for r in c] == _expected(10, 3_000)
+    assert all(len(c) * 10 <= STEP_VALUES for c in chunks)
+
+
+def test_a_new_wide_schema_is_built_in_steps() -> None:
+    rs = _result_set(rows.STEP_COLUMNS * 3, 1, prefix="newwide")
+    raw = q.Response(result_set=rs).SerializeToString()
+    page = page_from_bytes(raw)
+    chunks = list(page_steps(page))
+    assert chunks[:2] == [[], []]  # decoder-building steps, no rows yet
+    assert [r for c in chunks for r in c] == _expected(rows.STEP_COLUMNS * 3, 1)
 
 
 async def test_read_result_small_page_takes_no_turn() -> None:
