@@ -44,7 +44,7 @@ GENERATED_MAX_COLUMNS: Final = 100
 # values converted (or columns prepared) per step: ~0.5 us each, so ~2-3 ms
 STEP_VALUES: Final = 5_000
 # columns prepared per step when building a decoder: ~3 us each
-STEP_COLUMNS: Final = 1_000
+STEP_COLUMNS: Final = 500
 # schemas wider than this are not cached: reading their key costs a step itself
 CACHED_MAX_COLUMNS: Final = 1_024
 _MAX_SCHEMAS: Final = 1_024
