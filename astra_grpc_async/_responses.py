@@ -170,6 +170,15 @@ def page_from_bytes(raw: bytes) -> Result:
     return _from_result_set(response, raw, defer=True)
 
 
+def deferred_result(raw: bytes) -> Result:
+    """A Result whose rows are decoded only if someone reads them (what hooks
+    see of an answer the caller reads some other way, e.g. `client.raw`)."""
+    response = parse_response(raw)
+    if response.WhichOneof("result") == "result_set":
+        return _from_result_set(response, raw, defer=True)
+    return _other_result(response)
+
+
 def page_steps(page: Result, into: Callable[..., Any] | None = None) -> Iterator[list[Any]]:
     """A page's rows in steps (empty steps included: each is a turn for the loop)."""
     deferred = page._deferred

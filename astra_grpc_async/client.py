@@ -12,6 +12,7 @@ from typing import Any, TypeVar, overload
 from . import errors
 from ._paging import RowStream
 from ._pipeline import Pipeline
+from ._raw import RawStub
 from ._request import Params, RequestDefaults, build_batch, build_query
 from ._responses import finish, page_from_bytes, page_steps, result_from_bytes
 from ._session import (
@@ -251,6 +252,13 @@ class Client:
         return await finish(
             await session.unary("query", session.encode(query), spec, result_from_bytes)
         )
+
+    @property
+    def raw(self) -> RawStub:
+        """The protocol layer: one async method per Stargate RPC, taking and
+        returning `astra_grpc_async.proto` messages, through this client's
+        call path (pool, token, in-flight cap, deadline, errors, hooks)."""
+        return RawStub(self._session)
 
     async def ping(self, *, timeout: float | None = None) -> str:
         """One cheap round trip: the coordinator's Cassandra release version
