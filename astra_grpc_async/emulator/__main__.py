@@ -21,12 +21,23 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--port", type=int, default=8090, help="port (0: any free port)")
     parser.add_argument("--token", default=None, help="token to accept (default: random)")
     parser.add_argument("--data-dir", default=None, help="make writes durable in this folder")
+    parser.add_argument(
+        "--skip-bad-records",
+        action="store_true",
+        help="start even if some journal records cannot be replayed (each is logged, skipped)",
+    )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     return parser
 
 
 async def run(args: argparse.Namespace) -> None:
-    server = EmulatorServer(args.host, args.port, token=args.token, data_dir=args.data_dir)
+    server = EmulatorServer(
+        args.host,
+        args.port,
+        token=args.token,
+        data_dir=args.data_dir,
+        skip_bad_records=args.skip_bad_records,
+    )
     await server.start()
     # stdout, not the log: the caller needs the token it accepts
     print(f"endpoint: {server.endpoint}", flush=True)
