@@ -114,3 +114,22 @@ def test_replayed_list_writes_get_the_same_element_keys() -> None:
         )
     assert l_of(first) == l_of(second) == [0, 5, 1, 7]  # l[1]: 6, before the batch
     assert first.engine.clock.snapshot() == second.engine.clock.snapshot()
+
+
+def test_other_collection_operations_read_the_same_view() -> None:
+    db = Db()
+    db.q("CREATE TABLE t (k int, c int, l list<int>, PRIMARY KEY (k, c))")
+    db.q("INSERT INTO t (k, c, l) VALUES (1, 1, [1, 2, 3])")
+    db.q("INSERT INTO t (k, c, l) VALUES (1, 2, [4])")
+    db.q("UPDATE t SET l = [1, 2], l[0] = 5 WHERE k = 1 AND c = 1")  # the new list's first
+    assert db.rows("SELECT l FROM t") == [([5, 2],), ([4],)]
+    err = db.err("DELETE l, l[0] FROM t WHERE k = 1 AND c = 1")
+    assert err.message == "Attempted to delete an element from a list which is null"
+    db.q("UPDATE t SET l = l + [7], l = l - [7] WHERE k = 1 AND c = 1")
+    assert db.rows("SELECT l FROM t") == [([5, 2],), ([4],)]
+    # each row of a multi-row statement is read on its own
+    db.q("UPDATE t SET l = [0] + l, l[0] = 8 WHERE k = 1 AND c IN (1, 2)")
+    assert db.rows("SELECT l FROM t") == [([8, 5, 2],), ([8, 4],)]
+    err = db.err("UPDATE t SET l[2] = 9 WHERE k = 1 AND c IN (1, 2)")
+    assert err.message == "List index 2 out of bound, list has size 2"
+    assert db.rows("SELECT l FROM t") == [([8, 5, 2],), ([8, 4],)]  # row 1 untouched too

@@ -81,3 +81,18 @@ async def test_failing_cql_batch_applies_nothing(tmp_path: Path) -> None:
                     "UPDATE a.t SET l[2] = 5 WHERE k = 1; APPLY BATCH"
                 )
             assert await _state(c) == [(1, 0, [10, 20])]
+
+
+async def test_indexes_of_one_statement_follow_its_earlier_operations() -> None:
+    """Cassandra merges a statement's pending operations into the row it reads
+    (UpdateParameters.getPrefetchedRow): `DELETE l[0], l[1]` on [10, 20, 30]
+    deletes 10, then the second element of [20, 30]."""
+    async with aga.emulator.serve(port=0) as server:
+        async with aga.Client(server.endpoint, token=server.token) as c:
+            await c.execute(KS)
+            await c.execute("CREATE TABLE a.t (k int PRIMARY KEY, v int, l list<int>)")
+            await c.execute("INSERT INTO a.t (k, l) VALUES (1, [10, 20, 30])")
+            await c.execute("DELETE l[0], l[1] FROM a.t WHERE k = 1")
+            assert await _state(c) == [(1, None, [20])]
+            await c.execute("UPDATE a.t SET l = l + [40], l[1] = 41 WHERE k = 1")
+            assert await _state(c) == [(1, None, [20, 41])]
