@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import tracemalloc
 from collections.abc import AsyncIterator
 
 import grpc
@@ -12,6 +14,7 @@ import grpc.aio
 
 from astra_grpc_async._proto.stargate import query_pb2, stargate_pb2_grpc
 from astra_grpc_async.emulator import EmulatorServer, serve
+from astra_grpc_async.emulator.cql.cache import TextCache
 
 REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}"
 
@@ -99,3 +102,48 @@ async def test_an_unread_batch_stream_is_bounded_too() -> None:
             writer.cancel()
             call.cancel()
         assert stats.most_pending <= stats.window
+
+
+async def test_large_statement_texts_are_not_kept() -> None:
+    """Distinct large INSERTs overwriting one row: once executed, the server
+    keeps the row, not the statement texts (nor their parse trees or plans)."""
+    size, count = 256 * 1024, 24
+    async with serve(port=0) as server, raw(server) as (stub, md):
+        await _setup(stub, md)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for i in range(count):
+                text = f"{i:08d}".ljust(size, "y")
+                cql = f"INSERT INTO b.t (k, v) VALUES (3, '{text}')"
+                await stub.ExecuteQuery(query_pb2.Query(cql=cql), metadata=md)
+            del cql, text
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        # the stored value (and a little slack), far below count * size
+        assert held < 4 * size, f"{held / 1e6:.1f} MB held after {count} large INSERTs"
+        rows = await stub.ExecuteQuery(
+            query_pb2.Query(cql="SELECT v FROM b.t WHERE k = 3"), metadata=md
+        )
+        assert rows.result_set.rows[0].values[0].string == f"{count - 1:08d}".ljust(size, "y")
+
+
+def test_the_statement_cache_is_bounded_by_bytes() -> None:
+    cache: TextCache[int] = TextCache(max_entries=1_000, max_chars=10_000, max_text=2_000)
+    for i in range(600):
+        cache.put(f"{i:04d}".ljust(1_500, "q"), i, 1_500)
+    assert cache.chars <= 10_000 and len(cache) == 6
+    assert cache.get(f"{599:04d}".ljust(1_500, "q")) == 599  # the newest stay
+    assert cache.get(f"{0:04d}".ljust(1_500, "q")) is None
+    cache.put("z" * 2_001, 1, 2_001)  # too large to keep at all
+    assert cache.get("z" * 2_001) is None and cache.chars <= 10_000
+    for i in range(2_000):
+        cache.put(str(i), i, len(str(i)))
+    assert len(cache) == 1_000  # and by count
+    cache.get("1000")
+    cache.put("new", 0, 3)
+    assert cache.get("1000") == 1000  # least recently used goes first
+    assert cache.get("1001") is None
