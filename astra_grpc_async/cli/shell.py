@@ -35,6 +35,7 @@ from ..client import Client
 from ..result import Result
 from ..types import Duration, Udt
 from .connection import is_connection_failure
+from .describe import describe, is_describe
 
 __all__ = ["CqlShell", "format_value", "render_result", "split_statements", "to_jsonable"]
 
@@ -294,7 +295,13 @@ class CqlShell:
         if await self._shell_command(stmt):
             return True
         try:
-            await self._execute(stmt)
+            if is_describe(stmt):
+                text = await describe(
+                    self.client, stmt, keyspace=self.keyspace, timeout=self.timeout
+                )
+                self.console.out(text, highlight=False)
+            else:
+                await self._execute(stmt)
         except errors.AgaError as exc:
             self.errors += 1
             self.connection_lost = is_connection_failure(exc)
