@@ -13,11 +13,15 @@ from .hooks import CallInfo, Hooks
 from .options import NO_RETRY, BatchKind, Consistency, RetryPolicy
 from .result import Column, Result, decode_cursor, encode_cursor
 from .row import Row
+from .table_token import TableBasedToken
+from .tokens import StaticToken, TokenProvider
 from .types import UNSET, Date, Duration, Float32, Time, Timestamp, Udt, Varint
 
 __all__ = [
     # the client
     "Client", "TLS", "RetryPolicy", "NO_RETRY", "Hooks", "CallInfo",
+    # tokens
+    "TokenProvider", "StaticToken", "TableBasedToken",
     # results
     "Result", "Row", "Column", "RowStream", "StreamStats", "Pipeline",
     "encode_cursor", "decode_cursor",

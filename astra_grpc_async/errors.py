@@ -14,6 +14,7 @@
     │   └── ClientDeadlineError   the caller's own deadline expired (no server trailer)
     └── ServerError            the database answered with an error; `code`, `message`, `detail`
         ├── AuthenticationError    UNAUTHENTICATED
+        │   └── AuthApiError          the Stargate Auth API issued no token
         ├── AuthorizationError     PERMISSION_DENIED
         ├── InvalidQueryError      INVALID_ARGUMENT (syntax, unknown table, bad value)
         │   ├── BindValueError        a bind value of the wrong kind / out of range
@@ -154,6 +155,17 @@ class ServerError(AgaError):
 
 class AuthenticationError(ServerError):
     """The token is missing or not accepted (UNAUTHENTICATED)."""
+
+
+class AuthApiError(AuthenticationError):
+    """The Stargate Auth API did not issue a token: wrong credentials (HTTP
+    401), a refused request, a server error, or no answer at all. `auth_url`
+    names the API; `http_status` is its HTTP status, None when none came."""
+
+    def __init__(self, message: str, *, auth_url: str, http_status: int | None) -> None:
+        super().__init__(message, code="UNAUTHENTICATED")
+        self.auth_url = auth_url
+        self.http_status = http_status
 
 
 class AuthorizationError(ServerError):
