@@ -8,9 +8,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._proto.bp import stargate as bp
+from . import proto
 from ._proto.stargate import query_pb2
 from .codec import type_name
+from .codec.protoconv import to_dataclass
 from .errors import ClientError
 from .row import Row
 
@@ -43,9 +44,14 @@ class Result:
     `paging_state` is set while more pages remain (an empty state from the
     server counts as none); `applied` is the `[applied]` flag of a
     conditional write (None for other statements); `schema_change` and
-    `traces` are betterproto dataclasses."""
+    `traces` are `astra_grpc_async.proto` dataclasses, converted once, when
+    first read. `Result.from_proto(response)` reads a `proto.Response` (from
+    `client.raw`, say) as rows."""
 
-    __slots__ = ("_columns", "_raw_columns", "_response", "paging_state", "rows")
+    __slots__ = (
+        "_columns", "_raw_columns", "_response", "_schema_change", "_traces",
+        "paging_state", "rows",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -61,24 +67,44 @@ class Result:
         self._columns: list[Column] | None = None
         self.paging_state = paging_state or None
         self._response = response
+        self._traces: proto.Traces | _Unread | None = _UNREAD
+        self._schema_change: proto.SchemaChange | _Unread | None = _UNREAD
+
+    @classmethod
+    def from_proto(cls, response: proto.Response) -> Result:
+        """A `proto.Response` read as a Result: rows decoded by the driver's
+        codec, exactly as `execute` would have returned it."""
+        from ._responses import result_from_bytes  # it builds Results: imported late
+
+        return result_from_bytes(bytes(response))
 
     @property
     def warnings(self) -> list[str]:
         return list(self._response.warnings) if self._response is not None else []
 
     @property
-    def traces(self) -> bp.Traces | None:
-        r = self._response
-        if r is None or not r.HasField("traces"):
-            return None
-        return bp.Traces.parse(r.traces.SerializeToString())
+    def traces(self) -> proto.Traces | None:
+        traces = self._traces
+        if isinstance(traces, _Unread):
+            r = self._response
+            if r is not None and r.HasField("traces"):
+                traces = to_dataclass(r.traces, proto.Traces)
+            else:
+                traces = None
+            self._traces = traces
+        return traces
 
     @property
-    def schema_change(self) -> bp.SchemaChange | None:
-        r = self._response
-        if r is None or r.WhichOneof("result") != "schema_change":
-            return None
-        return bp.SchemaChange.parse(r.schema_change.SerializeToString())
+    def schema_change(self) -> proto.SchemaChange | None:
+        change = self._schema_change
+        if isinstance(change, _Unread):
+            r = self._response
+            if r is not None and r.WhichOneof("result") == "schema_change":
+                change = to_dataclass(r.schema_change, proto.SchemaChange)
+            else:
+                change = None
+            self._schema_change = change
+        return change
 
     @property
     def columns(self) -> list[Column]:
@@ -122,7 +148,19 @@ class Result:
         return len(self.rows)
 
     def __repr__(self) -> str:
+        # reads the wire message's enum directly: a repr converts nothing
         extra = ", more pages" if self.has_more_pages else ""
-        if self.schema_change is not None:
-            extra += f", schema_change={self.schema_change.change_type.name}"
+        r = self._response
+        if r is not None and r.WhichOneof("result") == "schema_change":
+            name = query_pb2.SchemaChange.Type.Name(r.schema_change.change_type)
+            extra += f", schema_change={name}"
         return f"<Result {len(self.rows)} row(s){extra}>"
+
+
+class _Unread:
+    """Marks a lazily converted attribute not read yet (None is a value)."""
+
+    __slots__ = ()
+
+
+_UNREAD = _Unread()

@@ -43,7 +43,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from collections.abc import Callable, Sequence
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from functools import lru_cache
 from typing import Any, Final, TypeVar
 
@@ -162,9 +162,17 @@ def _decimal(v: query_pb2.Value) -> Decimal | None:
         scale = d.scale
         if scale >= 0x80000000:  # a signed 32-bit scale carried in a uint32
             scale -= 0x100000000
-        # Building from text is exact (no context rounding), unlike scaleb().
-        return Decimal(f"{_from_bytes(x, 'big', signed=True)}E{-scale}")
+        if len(x) <= _DECIMAL_TEXT_BYTES:
+            # Building from text is exact (no context rounding), unlike scaleb().
+            return Decimal(f"{_from_bytes(x, 'big', signed=True)}E{-scale}")
+        # int -> str refuses over 4,300 digits; an unbounded context keeps scaleb() exact
+        return Decimal(_from_bytes(x, "big", signed=True)).scaleb(-scale, _EXACT)
     return None
+
+
+# 1,700 bytes hold at most ~4,100 decimal digits: under int->str's 4,300-digit limit
+_DECIMAL_TEXT_BYTES: Final = 1700
+_EXACT: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def _timestamp(v: query_pb2.Value) -> Any:

@@ -10,6 +10,7 @@ import sys
 
 from .auth_api import DEFAULT_TTL, parse_user
 from .server import EmulatorServer
+from .startup import EmulatorStartError
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -93,7 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    asyncio.run(run(args))
+    try:
+        asyncio.run(run(args))
+    except EmulatorStartError as exc:  # one line, not a traceback
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 

@@ -21,6 +21,7 @@ from .auth_api import DEFAULT_TTL, DEFAULT_USERS, AuthApi, TokenStore
 from .engine import Engine
 from .faults import Faults
 from .servicer import StargateServicer
+from .startup import EmulatorStartError, check_port_free
 
 log = logging.getLogger("astra_grpc_async.emulator")
 
@@ -145,6 +146,7 @@ class EmulatorServer:
     async def start(self) -> None:
         if self._server is not None:
             return
+        check_port_free(self.host, self.port)
         if self._data_dir is not None and self.journal is None:
             self.journal = jr.Journal(self._data_dir)
             replayed = self.journal.replay(self._replay)
@@ -155,12 +157,15 @@ class EmulatorServer:
         server = grpc.aio.server(options=_server_options(), maximum_concurrent_rpcs=None)
         stargate_pb2_grpc.add_StargateServicer_to_server(self.servicer, server)  # type: ignore[no-untyped-call]
         address = f"{self.endpoint.rsplit(':', 1)[0]}:{self.port}"
-        if self.tls is None:
-            bound = server.add_insecure_port(address)
-        else:
-            bound = server.add_secure_port(address, self.tls.credentials())
+        try:
+            if self.tls is None:
+                bound = server.add_insecure_port(address)
+            else:
+                bound = server.add_secure_port(address, self.tls.credentials())
+        except RuntimeError:  # grpcio >= 1.50 raises where older ones returned 0
+            bound = 0
         if bound == 0:
-            raise OSError(f"cannot listen on {self.host}:{self.port}")
+            raise EmulatorStartError(f"cannot listen on {self.host}:{self.port}")
         self.port = bound
         await server.start()
         self._server = server
