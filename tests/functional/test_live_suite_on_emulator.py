@@ -8,8 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
-
 RUNNER = Path(__file__).resolve().parents[1] / "live" / "against_emulator.py"
 
 
@@ -36,7 +34,6 @@ async def test_live_suite_with_a_static_token() -> None:
     assert counts.get("skipped") == 1 and "token refresh needs the Auth API" in text
 
 
-@pytest.mark.xfail(reason="needs the call path's TokenProvider support", strict=True)
 async def test_live_suite_with_auth_api_tokens() -> None:
     text = await _run("--auth-api", "-x")
     counts = _counts(text)

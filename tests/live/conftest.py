@@ -60,11 +60,12 @@ class Live:
         assert self.token is not None
         return self.token
 
-    def client(self, token: str | aga.TokenProvider | None = None, **kwargs: object) -> aga.Client:
+    def client(self, token: str | aga.TokenProvider, **kwargs: object) -> aga.Client:
+        """A client with `token` (the caller closes a provider it made)."""
         tls = aga.TLS(ca=self.ca) if self.ca is not None else None
         return aga.Client(
             self.endpoint,
-            token=self.token_source() if token is None else token,
+            token=token,
             tls=tls,
             allow_plaintext_token=self.allow_plaintext,
             **kwargs,  # type: ignore[arg-type]
@@ -105,8 +106,13 @@ def live() -> Live:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def live_client(live: Live) -> AsyncIterator[aga.Client]:
-    async with live.client(timeout=30.0) as client:
-        yield client
+    token = live.token_source()
+    try:
+        async with live.client(token, timeout=30.0) as client:
+            yield client
+    finally:
+        if not isinstance(token, str):
+            await token.aclose()
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")

@@ -185,7 +185,7 @@ async def test_errors_and_their_trailers(live: Live, live_client: aga.Client, ta
     with pytest.raises(errors.UnsupportedError):
         await live_client.execute(f"USE {keyspace}")
     # a token the server never issued
-    async with live.client(token=str(uuid.uuid4())) as stranger:
+    async with live.client(str(uuid.uuid4())) as stranger:
         with pytest.raises(errors.AuthenticationError) as denied:
             await stranger.execute("SELECT release_version FROM system.local")
     assert denied.value.code == "UNAUTHENTICATED" and denied.value.message == "Invalid token"
@@ -235,7 +235,7 @@ async def test_token_refresh(live: Live) -> None:
     inner = live.token_source()
     assert isinstance(inner, aga.TableBasedToken)
     provider = _RejectedFirst(inner)
-    async with live.client(token=provider) as client:
+    async with inner, live.client(provider) as client:
         calls = [client.execute("SELECT release_version FROM system.local") for _ in range(20)]
         assert all(r.scalar() for r in await asyncio.gather(*calls))
         async with client.stream("SELECT keyspace_name FROM system_schema.keyspaces") as rows:
