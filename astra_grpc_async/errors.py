@@ -45,9 +45,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import betterproto2
-
     from .config import Endpoint
+    from .proto import ErrorDetail
     from .result import Result
 
 
@@ -161,11 +160,10 @@ class ClientDeadlineError(TransportError):
 class ServerError(AgaError):
     """The server answered with an error status. `code` is the gRPC status code
     name, `message` the server's message and `detail` the decoded typed
-    detail (a betterproto dataclass from `astra_grpc_async.proto`) or None."""
+    detail (an `astra_grpc_async.proto.ErrorDetail`: the dataclass of the
+    server's `stargate.*-bin` trailer, e.g. `proto.ReadTimeout`) or None."""
 
-    def __init__(
-        self, message: str, *, code: str, detail: betterproto2.Message | None = None
-    ) -> None:
+    def __init__(self, message: str, *, code: str, detail: ErrorDetail | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
