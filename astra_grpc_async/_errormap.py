@@ -11,7 +11,7 @@ trailer pairs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import betterproto2
 from google.protobuf.message import Message
@@ -19,6 +19,10 @@ from google.protobuf.message import Message
 from . import errors
 from ._proto.bp import stargate as bp
 from ._proto.stargate import query_pb2
+from .codec.protoconv import detail_from_trailer
+
+if TYPE_CHECKING:
+    from .proto import ErrorDetail
 
 # The trailer names, defined here once: stargate.<detail message name>-bin
 TRAILER_PREFIX = "stargate."
@@ -106,11 +110,9 @@ def server_error(
         entry = _DETAILS.get(key)
         if entry is not None and isinstance(value, bytes):
             detail_cls, wire_cls, error_cls = entry
-            try:
-                wire_cls.FromString(value)  # betterproto accepts garbage silently
-                detail = detail_cls.parse(value)
-            except Exception:  # a garbled detail must not hide the error itself
-                detail = None
+            # parsed once, strictly (betterproto alone accepts garbage); a garbled
+            # detail is None and must not hide the error itself
+            detail = cast("ErrorDetail | None", detail_from_trailer(value, wire_cls, detail_cls))
             return error_cls(message, code=code, detail=detail)
     cls = _refine(code, message) or _BY_CODE.get(code, errors.InternalServerError)
     return cls(message, code=code)

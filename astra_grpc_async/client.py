@@ -12,9 +12,9 @@ from typing import Any, TypeVar, overload
 from . import errors
 from ._paging import RowStream
 from ._pipeline import Pipeline
-from ._proto.stargate import query_pb2
+from ._raw import RawStub
 from ._request import Params, RequestDefaults, build_batch, build_query
-from ._responses import page_from_bytes, result_from_bytes
+from ._responses import finish, page_from_bytes, page_steps, result_from_bytes
 from ._session import (
     DEFAULT_MAX_REQUEST_BYTES,
     DEFAULT_TIMEOUT,
@@ -24,11 +24,12 @@ from ._session import (
     check_token_text,
 )
 from ._transport import DEFAULT_MAX_METADATA_BYTES, ChannelPool, TransportOptions
-from .codec import RowsDecoder
 from .config import TLS, Endpoint, Secret, astra_endpoint, parse_endpoints, settings_from_env
 from .hooks import Hooks
 from .options import BatchKind, Consistency, RetryPolicy, is_idempotent
 from .result import Result
+from .row import Row
+from .table_token import table_based_token
 from .tokens import StaticToken, TokenProvider
 
 log = logging.getLogger("astra_grpc_async.client")
@@ -134,11 +135,18 @@ class Client:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs: Any) -> Client:
         """ASTRA_DB_APPLICATION_TOKEN + ASTRA_DB_ID + ASTRA_DB_REGION, or
-        STARGATE_GRPC_ENDPOINT (+ STARGATE_TOKEN); ASTRA_DB_KEYSPACE sets the
+        STARGATE_GRPC_ENDPOINT with STARGATE_TOKEN or with the Auth API
+        (STARGATE_AUTH_URL, STARGATE_USERNAME, STARGATE_PASSWORD: a
+        TableBasedToken the client closes); ASTRA_DB_KEYSPACE sets the
         default keyspace."""
         s = settings_from_env(env)
         kwargs.setdefault("keyspace", s.keyspace)
-        return cls(s.endpoint, token=s.token, **kwargs)
+        if s.auth_api is None:
+            return cls(s.endpoint, token=s.token, **kwargs)
+        provider = table_based_token(s.auth_api, kwargs.get("allow_plaintext_token", False))
+        client = cls(s.endpoint, token=provider, **kwargs)
+        client._session.track(provider)  # made here, so closed with the client
+        return client
 
     # --- settings -------------------------------------------------------------
 
@@ -248,7 +256,17 @@ class Client:
             is_idempotent(cql, idempotent),
             timeout,
         )
-        return await session.unary("query", session.encode(query), spec, result_from_bytes)
+        # a large page is decoded step by step after the call (`finish`)
+        return await finish(
+            await session.unary("query", session.encode(query), spec, result_from_bytes)
+        )
+
+    @property
+    def raw(self) -> RawStub:
+        """The protocol layer: one async method per Stargate RPC, taking and
+        returning `astra_grpc_async.proto` messages, through this client's
+        call path (pool, token, in-flight cap, deadline, errors, hooks)."""
+        return RawStub(self._session)
 
     async def ping(self, *, timeout: float | None = None) -> str:
         """One cheap round trip: the coordinator's Cassandra release version
@@ -279,7 +297,7 @@ class Client:
         page_timeout: float | None = ...,
         timeout: float | None = ...,
         idempotent: bool | None = ...,
-    ) -> RowStream[Any]: ...
+    ) -> RowStream[Row]: ...
     @overload
     def stream(
         self,
@@ -329,7 +347,7 @@ class Client:
         page_keyspace = query.parameters.keyspace.value or None
         idem = is_idempotent(cql, idempotent)
 
-        async def fetch(state: bytes | None) -> tuple[Any, bytes | None]:
+        async def fetch(state: bytes | None) -> tuple[Result, bytes | None]:
             # one page request at a time, so the same message is reused
             if state:
                 query.parameters.paging_state.value = state
@@ -340,16 +358,12 @@ class Client:
                 left = max(total_deadline - time.monotonic(), 1e-6)
                 per_page = left if per_page is None else min(per_page, left)
             spec = CallSpec("page", cql, page_keyspace, idem, per_page)
+            # rows decoded by the consumer, a step at a time, when it gets there
             page = await session.unary("query", session.encode(query), spec, page_from_bytes)
-            rs = page[1]  # decoded by the consumer, when it gets there
-            next_state = rs.paging_state.value if rs.HasField("paging_state") else None
-            return page, next_state or None
+            return page, page.paging_state
 
-        def decode(page: tuple[RowsDecoder, query_pb2.ResultSet]) -> list[Any]:
-            decoder, rs = page
-            if into is not None:
-                return decoder.decode_into(rs.rows, into)
-            return decoder.decode(rs.rows)
+        def decode(page: Result) -> Iterable[list[Any]]:
+            return page_steps(page, into)
 
         rows: RowStream[Any] = RowStream(
             fetch, decode, prefetch=prefetch, paging_state=paging_state
@@ -387,7 +401,9 @@ class Client:
             idem,
             timeout,
         )
-        return await session.unary("batch", session.encode(batch), spec, result_from_bytes)
+        return await finish(
+            await session.unary("batch", session.encode(batch), spec, result_from_bytes)
+        )
 
     async def execute_many(
         self,

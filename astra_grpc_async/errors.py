@@ -15,6 +15,7 @@
     │   └── ClientDeadlineError   the caller's own deadline expired (no server trailer)
     └── ServerError            the database answered with an error; `code`, `message`, `detail`
         ├── AuthenticationError    UNAUTHENTICATED
+        │   └── AuthApiError          the Stargate Auth API issued no token
         ├── AuthorizationError     PERMISSION_DENIED
         ├── InvalidQueryError      INVALID_ARGUMENT (syntax, unknown table, bad value)
         │   ├── BindValueError        a bind value of the wrong kind / out of range
@@ -44,9 +45,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import betterproto2
-
     from .config import Endpoint
+    from .proto import ErrorDetail
     from .result import Result
 
 
@@ -160,11 +160,10 @@ class ClientDeadlineError(TransportError):
 class ServerError(AgaError):
     """The server answered with an error status. `code` is the gRPC status code
     name, `message` the server's message and `detail` the decoded typed
-    detail (a betterproto dataclass from `astra_grpc_async.proto`) or None."""
+    detail (an `astra_grpc_async.proto.ErrorDetail`: the dataclass of the
+    server's `stargate.*-bin` trailer, e.g. `proto.ReadTimeout`) or None."""
 
-    def __init__(
-        self, message: str, *, code: str, detail: betterproto2.Message | None = None
-    ) -> None:
+    def __init__(self, message: str, *, code: str, detail: ErrorDetail | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -176,6 +175,17 @@ class ServerError(AgaError):
 
 class AuthenticationError(ServerError):
     """The token is missing or not accepted (UNAUTHENTICATED)."""
+
+
+class AuthApiError(AuthenticationError):
+    """The Stargate Auth API did not issue a token: wrong credentials (HTTP
+    401), a refused request, a server error, or no answer at all. `auth_url`
+    names the API; `http_status` is its HTTP status, None when none came."""
+
+    def __init__(self, message: str, *, auth_url: str, http_status: int | None) -> None:
+        super().__init__(message, code="UNAUTHENTICATED")
+        self.auth_url = auth_url
+        self.http_status = http_status
 
 
 class AuthorizationError(ServerError):
