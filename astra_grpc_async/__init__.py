@@ -11,7 +11,7 @@ from ._version import __version__
 from .client import Client
 from .config import TLS
 from .hooks import CallInfo, Hooks
-from .options import NO_RETRY, BatchKind, Consistency, RetryPolicy
+from .options import NO_RETRY, BatchKind, Consistency, Options, RetryPolicy
 from .result import Column, Result, decode_cursor, encode_cursor
 from .row import Row
 from .table_token import TableBasedToken
@@ -27,7 +27,7 @@ __all__ = [
     "Result", "Row", "Column", "RowStream", "StreamStats", "Pipeline", "RawStub", "RawStream",
     "encode_cursor", "decode_cursor",
     # options and values
-    "Consistency", "BatchKind", "UNSET", "Float32", "Varint", "Udt", "Duration",
+    "Options", "Consistency", "BatchKind", "UNSET", "Float32", "Varint", "Udt", "Duration",
     "Date", "Time", "Timestamp",
     # submodules
     "errors", "emulator", "proto", "codec",

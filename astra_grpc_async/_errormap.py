@@ -95,6 +95,8 @@ def _refine(code: str, message: str) -> type[errors.ServerError] | None:
     ):
         return errors.BindCountError
     if code == "INVALID_ARGUMENT":
+        if message.startswith("Invalid amount of bind variables"):  # none sent, some needed
+            return errors.BindCountError
         if message.startswith(("Invalid argument at position", "Unable to find bind marker")):
             return errors.BindValueError
         if "not supported" in message and message.startswith("USE"):

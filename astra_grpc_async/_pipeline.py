@@ -23,12 +23,12 @@ from collections.abc import Awaitable, Iterable
 from . import errors
 from ._errormap import error_from_stream_status
 from ._proto.stargate import query_pb2
-from ._request import Params, RequestDefaults, build_batch, build_query
+from ._request import Params, RequestDefaults, batch_with, query_with
 from ._responses import result_from_response
 from ._session import CallSpec, Credentials, Session
 from ._transport import StreamCall
 from .config import Endpoint
-from .options import BatchKind, Consistency, is_idempotent
+from .options import NO_OPTIONS, BatchKind, Consistency, Options, is_idempotent
 from .result import Result
 
 _StreamingResponse = query_pb2.StreamingResponse
@@ -195,6 +195,7 @@ class Pipeline:
         cql: str,
         params: Params = None,
         *,
+        options: Options | None = None,
         timeout: float | None = None,
         idempotent: bool | None = None,
         keyspace: str | None = None,
@@ -209,18 +210,18 @@ class Pipeline:
         """Like `Client.execute`, over one of the pipeline's streams."""
         if self._batches:
             raise errors.ClientError("this pipeline carries batches: use batch()")
-        query = build_query(
-            self._defaults, cql, params,
+        o = (options or NO_OPTIONS).merged(
             keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            page_size=page_size, paging_state=paging_state, timestamp=timestamp,
-            now_in_seconds=now_in_seconds, tracing=tracing,
+            page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
+            tracing=tracing or None, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
+        query = query_with(self._defaults, cql, params, o, paging_state)
         spec = CallSpec(
             "pipeline",
             cql,
             query.parameters.keyspace.value or None,
-            is_idempotent(cql, idempotent),
-            timeout,
+            is_idempotent(cql, o.idempotent),
+            o.timeout,
         )
         return await self._send(query, spec)
 
@@ -228,6 +229,7 @@ class Pipeline:
         self,
         statements: Iterable[str | tuple[str, Params]],
         *,
+        options: Options | None = None,
         kind: BatchKind = BatchKind.LOGGED,
         timeout: float | None = None,
         idempotent: bool | None = None,
@@ -240,17 +242,18 @@ class Pipeline:
         """Like `Client.batch`, over one of the pipeline's streams."""
         if not self._batches:
             raise errors.ClientError("this pipeline carries queries: open it with batches=True")
-        batch = build_batch(
-            self._defaults, statements, kind=kind, keyspace=keyspace, consistency=consistency,
-            serial_consistency=serial_consistency, timestamp=timestamp, tracing=tracing,
+        o = (options or NO_OPTIONS).merged(
+            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
+            timestamp=timestamp, tracing=tracing or None, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        idem = bool(idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
+        batch = batch_with(self._defaults, statements, kind, o)
+        idem = bool(o.idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
         spec = CallSpec(
             "pipeline",
             "; ".join(q.cql for q in batch.queries),
             batch.parameters.keyspace.value or None,
             idem,
-            timeout,
+            o.timeout,
         )
         return await self._send(batch, spec)
 

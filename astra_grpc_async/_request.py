@@ -13,7 +13,7 @@ from typing import Any
 from . import errors
 from ._proto.stargate import query_pb2
 from .codec import encode_values
-from .options import BatchKind, Consistency, consistency_value
+from .options import BatchKind, Consistency, Options, consistency_value
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -142,3 +142,34 @@ def build_batch(
     if tracing:
         p.tracing = True
     return batch
+
+
+def query_with(
+    defaults: RequestDefaults,
+    cql: str,
+    params: Params,
+    options: Options,
+    paging_state: bytes | None = None,
+) -> query_pb2.Query:
+    """`build_query` from an `Options`."""
+    o = options
+    return build_query(
+        defaults, cql, params,
+        keyspace=o.keyspace, consistency=o.consistency, serial_consistency=o.serial_consistency,
+        page_size=o.page_size, paging_state=paging_state, timestamp=o.timestamp,
+        now_in_seconds=o.now_in_seconds, tracing=o.tracing,
+    )  # fmt: skip
+
+
+def batch_with(
+    defaults: RequestDefaults,
+    statements: Iterable[str | tuple[str, Params]],
+    kind: BatchKind,
+    options: Options,
+) -> query_pb2.Batch:
+    """`build_batch` from an `Options` (a batch has no page size: ignored)."""
+    o = options
+    return build_batch(
+        defaults, statements, kind=kind, keyspace=o.keyspace, consistency=o.consistency,
+        serial_consistency=o.serial_consistency, timestamp=o.timestamp, tracing=o.tracing,
+    )  # fmt: skip

@@ -6,14 +6,14 @@ import asyncio
 import logging
 import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar, overload
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal, TypeVar, overload
 
 from . import errors
 from ._paging import RowStream
 from ._pipeline import Pipeline
 from ._raw import RawStub
-from ._request import Params, RequestDefaults, build_batch, build_query
+from ._request import Params, RequestDefaults, batch_with, query_with
 from ._responses import finish, page_from_bytes, page_steps, result_from_bytes
 from ._session import (
     DEFAULT_MAX_REQUEST_BYTES,
@@ -26,7 +26,7 @@ from ._session import (
 from ._transport import DEFAULT_MAX_METADATA_BYTES, ChannelPool, TransportOptions
 from .config import TLS, Endpoint, Secret, astra_endpoint, parse_endpoints, settings_from_env
 from .hooks import Hooks
-from .options import BatchKind, Consistency, RetryPolicy, is_idempotent
+from .options import NO_OPTIONS, BatchKind, Consistency, Options, RetryPolicy, is_idempotent
 from .result import Result
 from .row import Row
 from .table_token import table_based_token
@@ -220,11 +220,51 @@ class Client:
 
     # --- calls ------------------------------------------------------------------
 
+    @overload
+    async def execute(
+        self,
+        cql: str,
+        params: Params = ...,
+        *,
+        options: Options | None = ...,
+        into: None = None,
+        keyspace: str | None = ...,
+        consistency: Consistency | str | None = ...,
+        serial_consistency: Consistency | str | None = ...,
+        page_size: int | None = ...,
+        paging_state: bytes | None = ...,
+        timestamp: int | None = ...,
+        now_in_seconds: int | None = ...,
+        tracing: bool = ...,
+        timeout: float | None = ...,
+        idempotent: bool | None = ...,
+    ) -> Result: ...
+    @overload
+    async def execute(
+        self,
+        cql: str,
+        params: Params = ...,
+        *,
+        options: Options | None = ...,
+        into: type[T],
+        keyspace: str | None = ...,
+        consistency: Consistency | str | None = ...,
+        serial_consistency: Consistency | str | None = ...,
+        page_size: int | None = ...,
+        paging_state: bytes | None = ...,
+        timestamp: int | None = ...,
+        now_in_seconds: int | None = ...,
+        tracing: bool = ...,
+        timeout: float | None = ...,
+        idempotent: bool | None = ...,
+    ) -> list[T]: ...
     async def execute(
         self,
         cql: str,
         params: Params = None,
         *,
+        options: Options | None = None,
+        into: type[Any] | None = None,
         keyspace: str | None = None,
         consistency: Consistency | str | None = None,
         serial_consistency: Consistency | str | None = None,
@@ -235,31 +275,38 @@ class Client:
         tracing: bool = False,
         timeout: float | None = None,
         idempotent: bool | None = None,
-    ) -> Result:
+    ) -> Result | list[Any]:
         """Run one statement and return one page of its answer.
 
         `params` binds `?` markers by position (a sequence) or `:name`
-        markers by name (a mapping). `idempotent` allows retries of a write
-        (SELECTs are idempotent by default; LWTs never are)."""
+        markers by name (a mapping). `options` (an `Options`) carries the
+        statement options; a keyword argument overrides its field.
+        `idempotent` allows retries of a write (SELECTs are idempotent by
+        default; LWTs never are). With `into=SomeClass` the answer is the
+        page's rows as `SomeClass(**row)` (`IntoError` when the class does
+        not take the result's columns)."""
         session = self._session
         session.check_open()
-        query = build_query(
-            self._defaults, cql, params,
+        o = (options or NO_OPTIONS).merged(
             keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            page_size=page_size, paging_state=paging_state, timestamp=timestamp,
-            now_in_seconds=now_in_seconds, tracing=tracing,
+            page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
+            tracing=tracing or None, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
+        query = query_with(self._defaults, cql, params, o, paging_state)
         spec = CallSpec(
             "query",
             cql,
             query.parameters.keyspace.value or None,
-            is_idempotent(cql, idempotent),
-            timeout,
+            is_idempotent(cql, o.idempotent),
+            o.timeout,
         )
         # a large page is decoded step by step after the call (`finish`)
-        return await finish(
+        result = await finish(
             await session.unary("query", session.encode(query), spec, result_from_bytes)
         )
+        if into is None:
+            return result
+        return _rows_into(result.rows, into, [c.name for c in result.columns])
 
     @property
     def raw(self) -> RawStub:
@@ -288,12 +335,17 @@ class Client:
         cql: str,
         params: Params = ...,
         *,
+        options: Options | None = ...,
         into: None = None,
         page_size: int | None = ...,
         prefetch: int = ...,
         paging_state: bytes | None = ...,
         keyspace: str | None = ...,
         consistency: Consistency | str | None = ...,
+        serial_consistency: Consistency | str | None = ...,
+        timestamp: int | None = ...,
+        now_in_seconds: int | None = ...,
+        tracing: bool = ...,
         page_timeout: float | None = ...,
         timeout: float | None = ...,
         idempotent: bool | None = ...,
@@ -304,12 +356,17 @@ class Client:
         cql: str,
         params: Params = ...,
         *,
+        options: Options | None = ...,
         into: type[T],
         page_size: int | None = ...,
         prefetch: int = ...,
         paging_state: bytes | None = ...,
         keyspace: str | None = ...,
         consistency: Consistency | str | None = ...,
+        serial_consistency: Consistency | str | None = ...,
+        timestamp: int | None = ...,
+        now_in_seconds: int | None = ...,
+        tracing: bool = ...,
         page_timeout: float | None = ...,
         timeout: float | None = ...,
         idempotent: bool | None = ...,
@@ -319,12 +376,17 @@ class Client:
         cql: str,
         params: Params = None,
         *,
+        options: Options | None = None,
         into: type[Any] | None = None,
         page_size: int | None = None,
         prefetch: int = 2,
         paging_state: bytes | None = None,
         keyspace: str | None = None,
         consistency: Consistency | str | None = None,
+        serial_consistency: Consistency | str | None = None,
+        timestamp: int | None = None,
+        now_in_seconds: int | None = None,
+        tracing: bool = False,
         page_timeout: float | None = None,
         timeout: float | None = None,
         idempotent: bool | None = None,
@@ -334,18 +396,20 @@ class Client:
         Fetches the next page while the caller reads the current one and
         never holds more than `prefetch` pages. `into=SomeClass` yields
         `SomeClass(**row)` instead of rows. `page_timeout` bounds each page
-        request (default: the client's `timeout`), `timeout` the whole
-        stream. Resumes from `paging_state`."""
+        request (default: the client's `timeout`), `timeout` (or
+        `options.timeout`) the whole stream. Resumes from `paging_state`."""
         session = self._session
         session.check_open()
-        query = build_query(
-            self._defaults, cql, params,
-            keyspace=keyspace, consistency=consistency, page_size=page_size,
+        o = (options or NO_OPTIONS).merged(
+            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
+            page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
+            tracing=tracing or None, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
+        query = query_with(self._defaults, cql, params, o)
         session.encode(query)  # size and text checked before anything is sent
-        total_deadline = None if timeout is None else time.monotonic() + timeout
+        total_deadline = None if o.timeout is None else time.monotonic() + o.timeout
         page_keyspace = query.parameters.keyspace.value or None
-        idem = is_idempotent(cql, idempotent)
+        idem = is_idempotent(cql, o.idempotent)
 
         async def fetch(state: bytes | None) -> tuple[Result, bytes | None]:
             # one page request at a time, so the same message is reused
@@ -363,7 +427,9 @@ class Client:
             return page, page.paging_state
 
         def decode(page: Result) -> Iterable[list[Any]]:
-            return page_steps(page, into)
+            if into is None:
+                return page_steps(page)
+            return _steps_into(page, into)
 
         rows: RowStream[Any] = RowStream(
             fetch, decode, prefetch=prefetch, paging_state=paging_state
@@ -375,6 +441,7 @@ class Client:
         self,
         statements: Iterable[str | tuple[str, Params]],
         *,
+        options: Options | None = None,
         kind: BatchKind = BatchKind.LOGGED,
         keyspace: str | None = None,
         consistency: Consistency | str | None = None,
@@ -389,32 +456,57 @@ class Client:
         `applied` and, when not applied, the current row."""
         session = self._session
         session.check_open()
-        batch = build_batch(
-            self._defaults, statements, kind=kind, keyspace=keyspace, consistency=consistency,
-            serial_consistency=serial_consistency, timestamp=timestamp, tracing=tracing,
+        o = (options or NO_OPTIONS).merged(
+            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
+            timestamp=timestamp, tracing=tracing or None, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        idem = bool(idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
+        batch = batch_with(self._defaults, statements, kind, o)
+        idem = bool(o.idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
         spec = CallSpec(
             "batch",
             "; ".join(q.cql for q in batch.queries),
             batch.parameters.keyspace.value or None,
             idem,
-            timeout,
+            o.timeout,
         )
         return await finish(
             await session.unary("batch", session.encode(batch), spec, result_from_bytes)
         )
 
+    @overload
     async def execute_many(
         self,
         cql: str,
         seq_of_params: Iterable[Params],
         *,
+        options: Options | None = ...,
+        concurrency: int = ...,
+        raise_on_error: Literal[True] = ...,
+        **kwargs: Any,
+    ) -> list[Result]: ...
+    @overload
+    async def execute_many(
+        self,
+        cql: str,
+        seq_of_params: Iterable[Params],
+        *,
+        options: Options | None = ...,
+        concurrency: int = ...,
+        raise_on_error: Literal[False],
+        **kwargs: Any,
+    ) -> list[Result | errors.AgaError]: ...
+    async def execute_many(
+        self,
+        cql: str,
+        seq_of_params: Iterable[Params],
+        *,
+        options: Options | None = None,
         concurrency: int = 64,
         raise_on_error: bool = True,
         **kwargs: Any,
-    ) -> list[Any]:
-        """Run one statement once per parameter set, `concurrency` at a time.
+    ) -> list[Result] | list[Result | errors.AgaError]:
+        """Run one statement once per parameter set, `concurrency` at a time
+        (`options` and the keyword arguments as for `execute`).
 
         Every item is attempted. Returns the Results in input order; when
         some failed, raises BulkError whose `outcomes` holds each item's
@@ -422,6 +514,8 @@ class Client:
         list)."""
         if concurrency < 1:
             raise errors.ClientError("concurrency must be at least 1")
+        if "into" in kwargs:
+            raise errors.ClientError("execute_many returns Results: into= is for execute/stream")
         items = list(seq_of_params)
         outcomes: list[Result | errors.AgaError] = [_NOT_RUN] * len(items)
         next_index = 0
@@ -432,7 +526,7 @@ class Client:
                 i = next_index
                 next_index += 1
                 try:
-                    outcomes[i] = await self.execute(cql, items[i], **kwargs)
+                    outcomes[i] = await self.execute(cql, items[i], options=options, **kwargs)
                 except errors.AgaError as exc:
                     outcomes[i] = exc
 
@@ -444,9 +538,11 @@ class Client:
                 w.cancel()
             if workers:
                 await asyncio.shield(asyncio.wait(workers))
-        if raise_on_error and any(isinstance(o, BaseException) for o in outcomes):
-            raise errors.BulkError(outcomes)
-        return outcomes
+        if any(isinstance(o, BaseException) for o in outcomes):
+            if raise_on_error:
+                raise errors.BulkError(outcomes)
+            return outcomes
+        return [o for o in outcomes if isinstance(o, Result)]
 
     def pipeline(self, *, width: int = 4, batches: bool = False) -> Pipeline:
         """Statements over long-lived bidirectional streams (ExecuteQueryStream,
@@ -495,6 +591,28 @@ class Client:
     def endpoint_states(self) -> dict[str, bool]:
         """endpoint -> accepted (False while ejected after repeated failures)."""
         return self._session.pool.endpoint_states()
+
+
+def _rows_into(rows: Iterable[Row], into: type[T], columns: list[str]) -> list[T]:
+    try:
+        return [into(**row.as_dict()) for row in rows]
+    except TypeError as exc:
+        raise _into_error(into, columns, exc) from None
+
+
+def _into_error(into: type[Any], columns: list[str], exc: TypeError) -> errors.IntoError:
+    name = getattr(into, "__qualname__", repr(into))
+    return errors.IntoError(
+        f"{name} does not take the result's columns ({', '.join(columns)}): {exc}"
+    )
+
+
+def _steps_into(page: Result, into: type[T]) -> Iterator[list[T]]:
+    columns = [c.name for c in page.columns]
+    try:
+        yield from page_steps(page, into)
+    except TypeError as exc:
+        raise _into_error(into, columns, exc) from None
 
 
 # an outcome slot before its item ran (every slot is filled before anyone reads it)

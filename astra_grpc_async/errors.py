@@ -3,6 +3,7 @@
     AgaError
     ├── ClientError            the caller did something wrong; fix the calling code
     │   ├── EncodeError        a bind value cannot be encoded (nothing was sent)
+    │   ├── IntoError          an `into=` class does not take the result's columns
     │   ├── ClientClosedError  the client was used after aclose()
     │   ├── RequestTooLargeError  over max_request_bytes (nothing sent)
     │   └── ConfigError        bad endpoint / token / TLS settings
@@ -19,8 +20,8 @@
         ├── AuthorizationError     PERMISSION_DENIED
         ├── InvalidQueryError      INVALID_ARGUMENT (syntax, unknown table, bad value)
         │   ├── BindValueError        a bind value of the wrong kind / out of range
-        │   └── UnsupportedError      e.g. `USE <keyspace>`
-        ├── BindCountError         FAILED_PRECONDITION on bind count / names
+        │   ├── UnsupportedError      e.g. `USE <keyspace>`
+        │   └── BindCountError        too many / too few / no bind values or names
         ├── FailedPreconditionError FAILED_PRECONDITION otherwise (configuration)
         ├── FunctionFailureError   FAILED_PRECONDITION + stargate.functionfailure-bin
         ├── AlreadyExistsError     ALREADY_EXISTS
@@ -75,6 +76,12 @@ class EncodeError(ClientError, ValueError):
         self.position = position
         self.name = name
         self.reason = message
+
+
+class IntoError(ClientError, TypeError):
+    """The class given as `into=` does not take the result's columns as
+    keyword arguments (the message names the columns). Fix the class or the
+    SELECT list."""
 
 
 class ClientClosedError(ClientError):
@@ -205,8 +212,10 @@ class UnsupportedError(InvalidQueryError):
     """The API does not support this statement (e.g. `USE <keyspace>`)."""
 
 
-class BindCountError(ServerError):
-    """Wrong number of bind values or names for the statement's markers."""
+class BindCountError(InvalidQueryError):
+    """Wrong number of bind values or names for the statement's markers
+    (FAILED_PRECONDITION), or none sent for a statement that has markers
+    (INVALID_ARGUMENT "Invalid amount of bind variables")."""
 
 
 class FailedPreconditionError(ServerError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import random
 import re
@@ -91,3 +92,34 @@ def is_idempotent(cql: str, explicit: bool | None) -> bool:
     if not explicit:
         return False
     return _LWT.search(cql) is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    """Per-statement options: one type for every call (`execute`, `stream`,
+    `batch`, `execute_many` and the pipeline's `execute`/`batch`), passed as
+    `options=`. A keyword argument of the call overrides the same field;
+    None (or False) leaves the client's default (or the server's)."""
+
+    keyspace: str | None = None
+    consistency: Consistency | str | None = None
+    serial_consistency: Consistency | str | None = None
+    page_size: int | None = None
+    timestamp: int | None = None
+    now_in_seconds: int | None = None
+    tracing: bool = False
+    timeout: float | None = None
+    idempotent: bool | None = None
+
+    def merged(self, **overrides: object) -> Options:
+        """These options with every given (not None) override applied."""
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        if not changes:
+            return self
+        unknown = set(changes) - set(self.__dataclass_fields__)
+        if unknown:
+            raise errors.ClientError(f"unknown option(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+NO_OPTIONS = Options()
