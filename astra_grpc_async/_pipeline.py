@@ -79,7 +79,15 @@ class _Lane:
             raise self.broken
         waiting: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         self.waiting = waiting
-        await self.call.write(payload)
+        try:
+            await self.call.write(payload)
+        except BaseException:
+            # the reader may have failed the same way: its error is this one
+            self.waiting = None
+            if waiting.done() and not waiting.cancelled():
+                waiting.exception()
+            waiting.cancel()
+            raise
         item = await waiting
         if item is None:
             raise errors.ConnectionLostError("the server closed the stream")
