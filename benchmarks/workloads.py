@@ -6,6 +6,7 @@ loop against one canned server process (`benchmarks.server`).
 3 memory     RSS growth streaming with prefetch=2 vs loading every row in a list
 4 concurrency  10,000 concurrent executes through max_in_flight, per pool size
 5 naive      betterproto2 over grpclib, run inside workloads 1 and 2
+6 raw, 7 stall  the protocol layer's stub, and loop stalls while streaming (protocol.py)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Config:
     concurrency_rounds: int = 3
     unary_pool_size: int = 1
     naive: bool = True
+    stall_page_sizes: tuple[int, ...] = (100, 5_000, 20_000)
 
     @classmethod
     def quick(cls) -> Config:
@@ -48,6 +50,7 @@ class Config:
             unary_calls=300, naive_calls=200, inflight=(1, 16, 64), rounds=1, rows=20_000,
             page_size=1000, row_rounds=1, bp_rows=3000, naive_rows=3000, memory_rows=20_000,
             list_rows=20_000, tasks=500, max_in_flight=64, pools=(1, 2), concurrency_rounds=1,
+            stall_page_sizes=(100, 1000),
         )  # fmt: skip
 
 
