@@ -15,7 +15,7 @@ from .measure import ServerProcess
 from .report import Metric, machine_info, table, write_json
 from .workloads import WORKLOADS, Config
 
-ORDER = ("memory", "unary", "rows", "concurrency")  # memory first: a fresh heap
+ORDER = ("memory", "unary", "rows", "concurrency", "restart")  # memory first: a fresh heap
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
@@ -56,6 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--tasks", type=int, help=f"concurrent tasks in workload 4 [{d.tasks}]")
     g.add_argument("--max-in-flight", type=int, help=f"workload 4 cap [{d.max_in_flight}]")
     g.add_argument("--pools", type=_ints, help="workload 4 pool sizes [1,2,4]")
+    g.add_argument("--restart-overwrites", type=int,
+                   help=f"workload 7 history length [{d.restart_overwrites}]")  # fmt: skip
+    g.add_argument("--restart-keys", type=int, help=f"workload 7 keys [{d.restart_keys}]")
     g.add_argument("--concurrency-rounds", type=int,
                    help=f"workload 4 runs per pool size [{d.concurrency_rounds}]")  # fmt: skip
     return ap.parse_args(argv)
