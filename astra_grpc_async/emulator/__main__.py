@@ -8,8 +8,26 @@ import logging
 import signal
 import sys
 
+from .auth_api import DEFAULT_TTL, parse_user
 from .server import EmulatorServer
 from .startup import EmulatorStartError
+
+
+def _user(text: str) -> tuple[str, str]:
+    try:
+        return parse_user(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -26,6 +44,24 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         action="store_true",
         help="start even if some journal records cannot be replayed (each is logged, skipped)",
     )
+    parser.add_argument(
+        "--auth-port", type=int, default=None, help="serve the Stargate Auth API on this port"
+    )
+    parser.add_argument(
+        "--user",
+        action="append",
+        type=_user,
+        default=None,
+        metavar="NAME:PASSWORD",
+        help="an Auth API user (repeatable; default cassandra:cassandra)",
+    )
+    parser.add_argument(
+        "--token-ttl",
+        type=_positive_float,
+        default=DEFAULT_TTL,
+        metavar="SECONDS",
+        help="idle seconds before an Auth API token expires (default 1800, sliding)",
+    )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     return parser
 
@@ -37,11 +73,16 @@ async def run(args: argparse.Namespace) -> None:
         token=args.token,
         data_dir=args.data_dir,
         skip_bad_records=args.skip_bad_records,
+        auth_port=args.auth_port,
+        users=None if args.user is None else dict(args.user),
+        token_ttl=args.token_ttl,
     )
     await server.start()
     # stdout, not the log: the caller needs the token it accepts
     print(f"endpoint: {server.endpoint}", flush=True)
     print(f"token: {server.token}", flush=True)
+    if server.auth_api is not None:
+        print(f"auth: {server.auth_url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Sequence
+import ssl
+import tempfile
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import grpc.aio
 from .._proto.stargate import stargate_pb2_grpc
 from .._version import __version__
 from . import journal as jr
+from .auth_api import DEFAULT_TTL, DEFAULT_USERS, AuthApi, TokenStore
 from .durable import Durable
 from .engine import Engine
 from .faults import Faults
@@ -59,6 +62,17 @@ class ServerTLS:
             require_client_auth=self.client_ca is not None,
         )
 
+    def ssl_context(self) -> ssl.SSLContext:
+        """The same certificate for the HTTP Auth API."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with tempfile.TemporaryDirectory() as folder:  # ssl loads a chain from files only
+            cert, key = Path(folder, "cert.pem"), Path(folder, "key.pem")
+            cert.write_bytes(self.cert)
+            key.touch(mode=0o600)
+            key.write_bytes(self.key)
+            context.load_cert_chain(cert, key)
+        return context
+
 
 class EmulatorServer:
     """A Stargate-compatible gRPC server over an in-memory CQL engine.
@@ -66,7 +80,12 @@ class EmulatorServer:
     `endpoint` is "host:port" and `token` the token it accepts. `faults`
     injects latency and errors; `restart()` / `drop_connections()` cut every
     connection (in-flight calls fail) and serve again on the same port with
-    the same data."""
+    the same data.
+
+    With `auth_port` (0: any free port) it also serves the Stargate Auth API
+    at `auth_url`: `users` (name -> password; default cassandra/cassandra)
+    get table-based tokens that expire after `token_ttl` idle seconds, on
+    `auth_clock` (monotonic seconds; injectable for tests)."""
 
     def __init__(
         self,
@@ -78,6 +97,10 @@ class EmulatorServer:
         data_dir: str | Path | None = None,
         tls: ServerTLS | None = None,
         skip_bad_records: bool = False,
+        auth_port: int | None = None,
+        users: Mapping[str, str] | None = None,
+        token_ttl: float = DEFAULT_TTL,
+        auth_clock: Callable[[], float] | None = None,
     ) -> None:
         self.host = host
         self.tls = tls
@@ -92,11 +115,24 @@ class EmulatorServer:
         self._skip_bad_records = skip_bad_records
         self._server: grpc.aio.Server | None = None
         self.servicer: StargateServicer | None = None
+        self.auth_tokens = TokenStore(token_ttl, auth_clock)
+        self.auth_api: AuthApi | None = None
+        if auth_port is not None:
+            users = DEFAULT_USERS if users is None else users
+            context = None if tls is None else tls.ssl_context()
+            self.auth_api = AuthApi(self.auth_tokens, users, host, auth_port, ssl_context=context)
 
     @property
     def endpoint(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+    @property
+    def auth_url(self) -> str:
+        """`http://host:port/v1/auth` of the Auth API (needs `auth_port`)."""
+        if self.auth_api is None:
+            raise RuntimeError("the Auth API is off: pass auth_port (0 for any free port)")
+        return self.auth_api.url
 
     def __repr__(self) -> str:  # no token here, ever
         return f"EmulatorServer(endpoint={self.endpoint!r}, running={self.running})"
@@ -136,7 +172,9 @@ class EmulatorServer:
             await durable.aclose()
 
     async def _listen(self) -> None:
-        self.servicer = StargateServicer(self.engine, self._tokens, self.faults, self.durable)
+        self.servicer = StargateServicer(
+            self.engine, self._tokens, self.faults, self.durable, issued=self.auth_tokens.accept
+        )
         server = grpc.aio.server(options=_server_options(), maximum_concurrent_rpcs=None)
         stargate_pb2_grpc.add_StargateServicer_to_server(self.servicer, server)  # type: ignore[no-untyped-call]
         address = f"{self.endpoint.rsplit(':', 1)[0]}:{self.port}"
@@ -153,6 +191,8 @@ class EmulatorServer:
         await server.start()
         self._server = server
         log.info("astra_grpc_async emulator %s listening on %s", __version__, self.endpoint)
+        if self.auth_api is not None:  # keeps running (and its tokens live) across restart()
+            await self.auth_api.start()
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop serving (connections drop; data stays for a later start())."""
@@ -168,6 +208,8 @@ class EmulatorServer:
 
     async def aclose(self) -> None:
         await self.stop(0)
+        if self.auth_api is not None:
+            await self.auth_api.aclose()
         await self._close_data_dir()
 
     async def __aenter__(self) -> EmulatorServer:
@@ -187,12 +229,25 @@ async def serve(
     data_dir: str | Path | None = None,
     tls: ServerTLS | None = None,
     skip_bad_records: bool = False,
+    auth_port: int | None = None,
+    users: Mapping[str, str] | None = None,
+    token_ttl: float = DEFAULT_TTL,
+    auth_clock: Callable[[], float] | None = None,
 ) -> AsyncIterator[EmulatorServer]:
     """Run an emulator for the duration of the block. With `data_dir`, writes
     are durable there (see `Durable`); `skip_bad_records` starts even when
     some journal records cannot be replayed (each is logged and skipped)."""
     server = EmulatorServer(
-        host, port, token=token, data_dir=data_dir, tls=tls, skip_bad_records=skip_bad_records
+        host,
+        port,
+        token=token,
+        data_dir=data_dir,
+        tls=tls,
+        auth_port=auth_port,
+        users=users,
+        token_ttl=token_ttl,
+        auth_clock=auth_clock,
+        skip_bad_records=skip_bad_records,
     )
     try:
         await server.start()
