@@ -96,11 +96,11 @@ class EmulatorServer:
         extra_tokens: Sequence[str] = (),
         data_dir: str | Path | None = None,
         tls: ServerTLS | None = None,
-        skip_bad_records: bool = False,
         auth_port: int | None = None,
         users: Mapping[str, str] | None = None,
         token_ttl: float = DEFAULT_TTL,
         auth_clock: Callable[[], float] | None = None,
+        skip_bad_records: bool = False,
     ) -> None:
         self.host = host
         self.tls = tls
@@ -192,7 +192,11 @@ class EmulatorServer:
         self._server = server
         log.info("astra_grpc_async emulator %s listening on %s", __version__, self.endpoint)
         if self.auth_api is not None:  # keeps running (and its tokens live) across restart()
-            await self.auth_api.start()
+            try:
+                await self.auth_api.start()
+            except BaseException:
+                await self.stop(0)
+                raise
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop serving (connections drop; data stays for a later start())."""
@@ -228,11 +232,11 @@ async def serve(
     token: str | None = None,
     data_dir: str | Path | None = None,
     tls: ServerTLS | None = None,
-    skip_bad_records: bool = False,
     auth_port: int | None = None,
     users: Mapping[str, str] | None = None,
     token_ttl: float = DEFAULT_TTL,
     auth_clock: Callable[[], float] | None = None,
+    skip_bad_records: bool = False,
 ) -> AsyncIterator[EmulatorServer]:
     """Run an emulator for the duration of the block. With `data_dir`, writes
     are durable there (see `Durable`); `skip_bad_records` starts even when

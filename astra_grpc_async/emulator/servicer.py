@@ -24,6 +24,7 @@ from .durable import Durable
 from .engine import Engine, Outcome
 from .errors import CqlError
 from .faults import Faults
+from .streams import DEFAULT_STREAM_WINDOW, StreamStats, StreamWindow
 
 log = logging.getLogger("astra_grpc_async.emulator")
 
@@ -57,6 +58,7 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         durable: Durable | None = None,
         clock: Callable[[], int] = time.time_ns,
         issued: Callable[[str], bool] | None = None,
+        stream_window: int = DEFAULT_STREAM_WINDOW,
     ) -> None:
         self._engine = engine
         self._tokens = [t.encode() for t in tokens]
@@ -66,6 +68,7 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         self._clock = clock
         self._last_micros = 0
         self.calls = 0
+        self.streams = StreamStats(stream_window)
 
     # --- helpers ------------------------------------------------------------
 
@@ -149,7 +152,10 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         denied = self._auth_error(context)
         if denied is not None:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, denied)
+        # answers wait here; the window keeps them (and the requests being
+        # executed) to at most `window` per stream
         out: asyncio.Queue[query_pb2.StreamingResponse | None] = asyncio.Queue()
+        window = StreamWindow(self.streams)
         tasks: set[asyncio.Task[None]] = set()
 
         async def handle(req: _Req) -> None:
@@ -166,7 +172,14 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
 
         async def read() -> None:
             try:
-                async for req in requests:
+                while True:
+                    await window.acquire()  # no free slot: stop reading this stream
+                    try:
+                        req = await anext(requests)
+                    except StopAsyncIteration:
+                        window.unread()
+                        break
+                    window.received()
                     task = asyncio.create_task(handle(req))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
@@ -179,6 +192,7 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         try:
             while (item := await out.get()) is not None:
                 yield item  # completion order: no correlation id in the protocol
+                window.release()  # resumed once gRPC has taken the message
             await reader  # surfaces a failed read (e.g. client cancelled)
         finally:
             reader.cancel()
