@@ -60,3 +60,33 @@ async def test_an_unexpected_failure_reveals_nothing_internal(
         assert "Internal server error" in str(info.value)
         assert "Traceback" not in str(info.value) and len(str(info.value)) < 200
     assert "Traceback /srv/engine.py" in caplog.text  # the operator still sees it
+
+
+async def test_varints_of_any_size_work_both_ways(client: aga.Client, ks: str) -> None:
+    await client.execute(f"CREATE TABLE {ks}.n (k int PRIMARY KEY, v varint, d decimal, i int)")
+    digits = "7" * 5000  # past Python's 4,300-digit int <-> str limit
+    big = int(digits[:3000]) * 10**2000 + int(digits[:2000])  # the same number, built safely
+    await client.execute(f"INSERT INTO {ks}.n (k, v, d) VALUES (1, {digits}, -{digits}.5)")
+    await client.execute(f"INSERT INTO {ks}.n (k, v) VALUES (2, ?)", [aga.Varint(-big)])
+    await client.execute(f'INSERT INTO {ks}.n JSON \'{{"k": 3, "v": {digits}}}\'')
+    rows = await client.execute(f"SELECT k, v FROM {ks}.n WHERE k IN (1, 2, 3)")
+    assert [(r["k"], r["v"]) for r in rows] == [(1, big), (2, -big), (3, big)]
+    r = (await client.execute(f"SELECT JSON v, d FROM {ks}.n WHERE k = 1")).one()
+    assert r is not None
+    assert r["[json]"] == f'{{"v": {digits}, "d": -{digits}.5}}'
+    r = (
+        await client.execute(f"SELECT CAST(v AS text) AS t, toJson(v) AS j FROM {ks}.n WHERE k = 2")
+    ).one()
+    assert r is not None and r["t"] == r["j"] == "-" + digits
+    assert (
+        await client.execute(f"SELECT avg(v) FROM {ks}.n WHERE k IN (1, 2, 3)")
+    ).scalar() == big // 3
+    # out of an int's range: Cassandra's message, bounded, with no Python internals
+    for cql in (
+        f"INSERT INTO {ks}.n (k, i) VALUES (4, {digits})",
+        f"SELECT * FROM {ks}.n WHERE k = {digits}",
+        f'INSERT INTO {ks}.n JSON \'{{"k": 4, "i": {digits}}}\'',
+    ):
+        with pytest.raises(aga.errors.InvalidQueryError, match="Unable to make int from") as info:
+            await client.execute(cql)
+        assert "sys." not in str(info.value) and len(str(info.value)) < 300

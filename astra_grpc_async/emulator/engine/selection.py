@@ -10,6 +10,7 @@ from typing import Any
 
 from astra_grpc_async._proto.stargate import query_pb2
 from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.cql.bignum import int_text, parse_int
 from astra_grpc_async.emulator.errors import InvalidRequest
 
 from . import functions
@@ -58,7 +59,8 @@ class Aggregate:
             return float(total) / len(values)
         if self.type.kind == "decimal":
             return total / len(values)
-        return int(total / len(values))
+        quotient = abs(total) // len(values)  # truncated toward zero, exact at any size
+        return -quotient if total < 0 else quotient
 
 
 @dataclass(slots=True)
@@ -283,13 +285,13 @@ def _convert(src: CType, to: CType, v: Any) -> Any:
             from .values import format_uuid
 
             return format_uuid(v)
-        return str(v)
+        return int_text(v) if isinstance(v, int) else str(v)
     if k in ("tinyint", "smallint", "int", "bigint", "varint", "counter"):
-        return int(v)
+        return parse_int(v) if isinstance(v, str) else int(v)
     if k in ("float", "double"):
         return float(v)
     if k == "decimal":
-        return Decimal(str(v))
+        return Decimal(v) if isinstance(v, int) else Decimal(str(v))
     raise InvalidRequest(f"{src.cql()} cannot be cast to {to.cql()}")
 
 
