@@ -42,3 +42,25 @@ def test_edges() -> None:
 def test_refuses_non_integers(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_int(bad)
+
+
+def test_numeric_casts_follow_java_number_conversions() -> None:
+    from test_engine_helpers import Db
+
+    db = Db()
+    db.q("CREATE TABLE t (k int PRIMARY KEY, v varint, d double, m decimal)")
+    huge = "9" * 5000
+    db.q(f"INSERT INTO t (k, v, d, m) VALUES (1, {huge}, 1e300, -3.7)")
+    db.q("INSERT INTO t (k, v, d, m) VALUES (2, 300, NaN, 2.5)")
+    rows = db.rows(
+        "SELECT CAST(v AS int), CAST(v AS tinyint), CAST(v AS bigint), CAST(v AS double), "
+        "CAST(d AS int), CAST(d AS smallint), CAST(m AS int) FROM t"
+    )
+    n = parse_int(huge)
+    low32 = ((n + 2**31) % 2**32) - 2**31
+    low8 = ((n + 2**7) % 2**8) - 2**7
+    low64 = ((n + 2**63) % 2**64) - 2**63
+    assert rows == [
+        (low32, low8, low64, float("inf"), 2**31 - 1, -1, -3),  # (short) (int) 1e300 is -1
+        (300, 44, 300, 300.0, 0, 0, 2),
+    ]

@@ -40,7 +40,7 @@ _ACCEPTS = {
     "blob": {"blob"},
     "duration": {"duration"},
 }  # fmt: skip
-_INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
+INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
 EPOCH_DAYS_OFFSET = 2**31
 
 
@@ -79,8 +79,8 @@ class _Coerce(ValueError):
 def _convert(kind: str, v: Any, k: str) -> Any:
     if kind == "integer":
         n = int(v)
-        if k in _INT_BITS:
-            bits = _INT_BITS[k]
+        if k in INT_BITS:
+            bits = INT_BITS[k]
             if not -(2 ** (bits - 1)) <= n < 2 ** (bits - 1):
                 raise ValueError
             return n
