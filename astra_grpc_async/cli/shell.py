@@ -34,10 +34,12 @@ from .. import errors
 from ..client import Client
 from ..result import Result
 from ..types import Duration, Udt
+from .connection import is_connection_failure
 
 __all__ = ["CqlShell", "format_value", "render_result", "split_statements", "to_jsonable"]
 
 EXIT_OK = 0
+EXIT_CONNECTION = 1  # the server is unreachable or refuses the token
 EXIT_CQL_ERROR = 2
 MORE = "--More-- (Enter: next page, q: stop) "
 
@@ -238,6 +240,7 @@ class CqlShell:
         self.prompt = prompt
         self.timeout = timeout
         self.errors = 0
+        self.connection_lost = False
         self.done = False
 
     @property
@@ -245,13 +248,16 @@ class CqlShell:
         return f"cql:{self.keyspace}> " if self.keyspace else "cql> "
 
     async def run_text(self, text: str, *, stop_on_error: bool = True) -> int:
-        """Run every statement of `text`; the exit code (2 after an error).
+        """Run every statement of `text`; the exit code (2 after an error, 1
+        when the connection failed: nothing after that could run).
         An unterminated last statement is run too."""
         statements, rest = split_statements(text)
         if rest:
             statements.append(rest.strip())
         for stmt in statements:
             ok = await self.run_statement(stmt)
+            if self.connection_lost:
+                return EXIT_CONNECTION
             if (not ok and stop_on_error) or self.done:
                 break
         return EXIT_CQL_ERROR if self.errors else EXIT_OK
@@ -291,6 +297,7 @@ class CqlShell:
             await self._execute(stmt)
         except errors.AgaError as exc:
             self.errors += 1
+            self.connection_lost = is_connection_failure(exc)
             render_error(exc, self.error_console)
             return False
         return True
