@@ -29,6 +29,7 @@ from .hooks import Hooks
 from .options import BatchKind, Consistency, RetryPolicy, is_idempotent
 from .result import Result
 from .row import Row
+from .table_token import table_based_token
 from .tokens import StaticToken, TokenProvider
 
 log = logging.getLogger("astra_grpc_async.client")
@@ -134,11 +135,18 @@ class Client:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs: Any) -> Client:
         """ASTRA_DB_APPLICATION_TOKEN + ASTRA_DB_ID + ASTRA_DB_REGION, or
-        STARGATE_GRPC_ENDPOINT (+ STARGATE_TOKEN); ASTRA_DB_KEYSPACE sets the
+        STARGATE_GRPC_ENDPOINT with STARGATE_TOKEN or with the Auth API
+        (STARGATE_AUTH_URL, STARGATE_USERNAME, STARGATE_PASSWORD: a
+        TableBasedToken the client closes); ASTRA_DB_KEYSPACE sets the
         default keyspace."""
         s = settings_from_env(env)
         kwargs.setdefault("keyspace", s.keyspace)
-        return cls(s.endpoint, token=s.token, **kwargs)
+        if s.auth_api is None:
+            return cls(s.endpoint, token=s.token, **kwargs)
+        provider = table_based_token(s.auth_api, kwargs.get("allow_plaintext_token", False))
+        client = cls(s.endpoint, token=provider, **kwargs)
+        client._session.track(provider)  # made here, so closed with the client
+        return client
 
     # --- settings -------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from .._proto.stargate import query_pb2, stargate_pb2_grpc
 from . import journal as jr
+from .durable import Durable
 from .engine import Engine, Outcome
 from .errors import CqlError
 from .faults import Faults
@@ -54,7 +55,7 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         engine: Engine,
         tokens: Iterable[str],
         faults: Faults,
-        journal: jr.Journal | None = None,
+        durable: Durable | None = None,
         clock: Callable[[], int] = time.time_ns,
         issued: Callable[[str], bool] | None = None,
         stream_window: int = DEFAULT_STREAM_WINDOW,
@@ -64,7 +65,7 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         self._accepted: set[str | bytes | None] = set()
         self._issued = issued  # the Auth API's live tokens (sliding expiry)
         self._faults = faults
-        self._journal = journal
+        self._durable = durable
         self._clock = clock
         self._last_micros = 0
         self.calls = 0
@@ -119,12 +120,9 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         self.calls += 1
         if self._faults.active:
             await self._faults.apply(method, statements)
-        now = self._now_micros()
-        outcome = execute(request, now)
-        if outcome.mutated and self._journal is not None:
-            # appended before any await: the log keeps execution order
-            await self._journal.record(kind, request.SerializeToString(), now)
-        return outcome.response
+        if self._durable is not None:  # answers wait for the commits they rest on
+            return await self._durable.run(request, kind, execute, self._now_micros)
+        return execute(request, self._now_micros()).response
 
     def _query(self, request: query_pb2.Query, now: int) -> Outcome:
         return self._engine.execute(request, now_micros=now)
