@@ -224,9 +224,10 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
                 "ExecuteQuery", request, (request.cql,), self._query, jr.QUERY, context
             )
         self.calls += 1
-        now = self._now_micros()
         try:
-            outcome = self._engine.execute(request, now_micros=now)
+            if self._durable is not None:  # answers wait for the commits they rest on
+                return await self._durable.run(request, jr.QUERY, self._query, self._now_micros)
+            return self._engine.execute(request, now_micros=self._now_micros()).response
         except CqlError as err:
             await context.abort(
                 grpc.StatusCode[err.code], err.message, trailing_metadata=_trailers(err)
@@ -236,9 +237,6 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
             log.exception("internal error")
             await context.abort(grpc.StatusCode.INTERNAL, f"Internal server error: {exc}")
             raise AssertionError("unreachable") from None
-        if outcome.mutated and self._journal is not None:
-            await self._journal.record(jr.QUERY, request.SerializeToString(), now)
-        return outcome.response
 
     async def ExecuteBatch(
         self, request: query_pb2.Batch, context: grpc.aio.ServicerContext[Any, Any]
