@@ -3,9 +3,10 @@
 
 from typing import TYPE_CHECKING, Any
 
-from . import errors
+from . import codec, errors, proto
 from ._paging import RowStream, StreamStats
 from ._pipeline import Pipeline
+from ._raw import RawStream, RawStub
 from ._version import __version__
 from .client import Client
 from .config import TLS
@@ -23,13 +24,13 @@ __all__ = [
     # tokens
     "TokenProvider", "StaticToken", "TableBasedToken",
     # results
-    "Result", "Row", "Column", "RowStream", "StreamStats", "Pipeline",
+    "Result", "Row", "Column", "RowStream", "StreamStats", "Pipeline", "RawStub", "RawStream",
     "encode_cursor", "decode_cursor",
     # options and values
     "Consistency", "BatchKind", "UNSET", "Float32", "Varint", "Udt", "Duration",
     "Date", "Time", "Timestamp",
     # submodules
-    "errors", "emulator",
+    "errors", "emulator", "proto", "codec",
     "__version__",
 ]  # fmt: skip
 

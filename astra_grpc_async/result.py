@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from . import proto
 from ._proto.stargate import query_pb2
@@ -49,8 +49,8 @@ class Result:
     `client.raw`, say) as rows."""
 
     __slots__ = (
-        "_columns", "_raw_columns", "_response", "_schema_change", "_traces",
-        "paging_state", "rows",
+        "_columns", "_deferred", "_raw_columns", "_response", "_rows", "_schema_change",
+        "_traces", "paging_state",
     )  # fmt: skip
 
     def __init__(
@@ -62,13 +62,43 @@ class Result:
     ) -> None:
         # warnings, traces and schema changes are read from `response` only
         # when asked for: most callers never look, and every call pays otherwise
-        self.rows = rows
+        self._rows: list[Row] | None = rows
+        self._deferred: DeferredRows | None = None
         self._raw_columns = raw_columns
         self._columns: list[Column] | None = None
         self.paging_state = paging_state or None
         self._response = response
         self._traces: proto.Traces | _Unread | None = _UNREAD
         self._schema_change: proto.SchemaChange | _Unread | None = _UNREAD
+
+    @classmethod
+    def _of_deferred(
+        cls,
+        deferred: DeferredRows,
+        raw_columns: Sequence[query_pb2.ColumnSpec],
+        paging_state: bytes | None,
+        response: query_pb2.Response,
+    ) -> Result:
+        """A Result whose rows are decoded later: by whoever reads `rows` (at
+        once), or step by step by the driver (a stream's consumer, `execute`)."""
+        self = cls([], raw_columns, paging_state, response)
+        self._rows = None
+        self._deferred = deferred
+        return self
+
+    @property
+    def rows(self) -> list[Row]:
+        rows = self._rows
+        if rows is None:
+            assert self._deferred is not None
+            rows = self._rows = self._deferred.decode_all()
+            self._deferred = None
+        return rows
+
+    @rows.setter
+    def rows(self, rows: list[Row]) -> None:
+        self._rows = rows
+        self._deferred = None
 
     @classmethod
     def from_proto(cls, response: proto.Response) -> Result:
@@ -145,6 +175,9 @@ class Result:
         return iter(self.rows)
 
     def __len__(self) -> int:
+        deferred = self._deferred
+        if deferred is not None:  # counted without decoding anything
+            return deferred.count
         return len(self.rows)
 
     def __repr__(self) -> str:
@@ -154,7 +187,16 @@ class Result:
         if r is not None and r.WhichOneof("result") == "schema_change":
             name = query_pb2.SchemaChange.Type.Name(r.schema_change.change_type)
             extra += f", schema_change={name}"
-        return f"<Result {len(self.rows)} row(s){extra}>"
+        return f"<Result {len(self)} row(s){extra}>"
+
+
+class DeferredRows(Protocol):
+    """Rows not decoded yet: how many there are, and all of them decoded."""
+
+    @property
+    def count(self) -> int: ...
+
+    def decode_all(self) -> list[Row]: ...
 
 
 class _Unread:

@@ -21,7 +21,7 @@ import ssl
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .config import Secret, _is_loopback_host
+from .config import AuthApiSettings, Secret, _is_loopback_host
 from .errors import AuthApiError, ClientClosedError, ConfigError
 
 if TYPE_CHECKING:
@@ -221,6 +221,15 @@ class TableBasedToken:
     def _scrub(self, text: str) -> str:
         password = self._password.reveal()
         return text.replace(password, "***") if password else text
+
+
+def table_based_token(settings: AuthApiSettings, allow_plaintext: bool = False) -> TableBasedToken:
+    """The provider for Auth API settings read from the environment or flags."""
+    if settings.password is None:
+        raise ConfigError(f"no password for the Auth API user {settings.username!r}")
+    return TableBasedToken(
+        settings.url, settings.username, settings.password, allow_plaintext=allow_plaintext
+    )
 
 
 def _auth_token(raw: bytes) -> str | None:

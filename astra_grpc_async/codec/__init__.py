@@ -7,9 +7,10 @@ to the typed protocol layer (`astra_grpc_async.proto`). The type mapping is docu
 `astra_grpc_async.types`, `codec.encode` and `codec.decode`.
 """
 
-from .decode import Converter, RowsDecoder, build_converter, build_decoder, decode_value, type_name
+from .decode import Converter, build_converter, decode_value, type_name
 from .encode import encode_value, encode_values
 from .protoconv import from_proto, to_proto, to_proto_values
+from .rows import RowsDecoder, build_decoder
 
 __all__ = [
     "Converter",
