@@ -198,3 +198,34 @@ async def test_the_environment_is_used_without_flags(
     code, _, err = await run(command, *args, env=env)
     assert code == 0, err
     assert "embedded emulator" not in err
+
+
+async def test_2_for_load_when_no_operation_succeeds(stargate_emulator: EmulatorServer) -> None:
+    stargate_emulator.faults.fail_next(10_000, "overloaded", match="FROM load_none.kv")
+    try:
+        code, out, err = await run(
+            "load", "--endpoint", stargate_emulator.endpoint, "--token", stargate_emulator.token,
+            "--count", "20", "--read-ratio", "1", "--quiet", "--keyspace", "load_none",
+        )  # fmt: skip
+    finally:
+        stargate_emulator.faults.clear()
+    assert code == 2, err
+    assert "0 operations, 20 errors" in out and "OverloadedError" in out
+
+
+async def test_ctrl_c_stops_load_early_with_a_report(stargate_emulator: EmulatorServer) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "astra_grpc_async.cli", "load",
+        "--endpoint", stargate_emulator.endpoint, "--token", stargate_emulator.token,
+        "--duration", "60", "--concurrency", "2", "--interval", "0.2", "--keyspace", "load_int",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=clean_env(),
+    )  # fmt: skip
+    assert proc.stderr is not None
+    async with asyncio.timeout(60):
+        while b"p99 all ms" not in await proc.stderr.readline():
+            pass  # the header: the run is under way
+        await proc.stderr.readline()  # and one interval is done
+    proc.send_signal(signal.SIGINT)
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0
+    assert "(stopped early)" in out.decode()
