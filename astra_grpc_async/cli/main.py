@@ -166,14 +166,25 @@ def _have(*modules: str) -> bool:
 
 # --- cql -------------------------------------------------------------------------
 
+UNBOUNDED_WIDTH = 1_000_000
+
+
+def _unbounded(console: Any) -> Any:
+    """Off a terminal (a pipe, a file, a CI log) nothing is cut to fit 80
+    columns: tables take the width their values need."""
+    if not console.is_terminal:
+        console.width = UNBOUNDED_WIDTH
+    return console
+
 
 async def cql_main(args: argparse.Namespace, *, stdin_text: str | None = None) -> int:
     from rich.console import Console
 
+    from .completion import CqlCompleter
     from .shell import CqlShell, default_history_path, make_prompt
 
-    console = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    console = _unbounded(Console(highlight=False))
+    err = _unbounded(Console(stderr=True, highlight=False))
     text: str | None = args.execute
     if args.file is not None:
         try:
@@ -191,9 +202,11 @@ async def cql_main(args: argparse.Namespace, *, stdin_text: str | None = None) -
             )  # fmt: skip
             return await shell.run_text(text, stop_on_error=not args.continue_on_error)
         history = args.history if args.history is not None else default_history_path()
+        completer = CqlCompleter()
         shell = CqlShell(
             client, console, page_size=args.page_size, output=args.format,
-            timeout=args.timeout, error_console=err, prompt=make_prompt(history),
+            timeout=args.timeout, error_console=err, completer=completer,
+            prompt=make_prompt(history, completer=completer),
         )  # fmt: skip
         return await shell.interact()
 

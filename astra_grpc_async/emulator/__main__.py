@@ -57,6 +57,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         metavar="SECONDS",
         help="idle seconds before an Auth API token expires (default 1800, sliding)",
     )
+    parser.add_argument(
+        "--skip-bad-records",
+        action="store_true",
+        help="start even if some journal records cannot be replayed (each is logged, skipped)",
+    )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     return parser
 
@@ -70,6 +75,7 @@ async def run(args: argparse.Namespace) -> None:
         auth_port=args.auth_port,
         users=None if args.user is None else dict(args.user),
         token_ttl=args.token_ttl,
+        skip_bad_records=args.skip_bad_records,
     )
     await server.start()
     # stdout, not the log: the caller needs the token it accepts

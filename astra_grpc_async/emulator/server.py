@@ -14,10 +14,11 @@ from pathlib import Path
 import grpc
 import grpc.aio
 
-from .._proto.stargate import query_pb2, stargate_pb2_grpc
+from .._proto.stargate import stargate_pb2_grpc
 from .._version import __version__
 from . import journal as jr
 from .auth_api import DEFAULT_TTL, DEFAULT_USERS, AuthApi, TokenStore
+from .durable import Durable
 from .engine import Engine
 from .faults import Faults
 from .servicer import StargateServicer
@@ -99,6 +100,7 @@ class EmulatorServer:
         users: Mapping[str, str] | None = None,
         token_ttl: float = DEFAULT_TTL,
         auth_clock: Callable[[], float] | None = None,
+        skip_bad_records: bool = False,
     ) -> None:
         self.host = host
         self.tls = tls
@@ -108,7 +110,9 @@ class EmulatorServer:
         self.engine = Engine()
         self.faults = Faults()
         self.journal: jr.Journal | None = None
+        self.durable: Durable | None = None
         self._data_dir = data_dir
+        self._skip_bad_records = skip_bad_records
         self._server: grpc.aio.Server | None = None
         self.servicer: StargateServicer | None = None
         self.auth_tokens = TokenStore(token_ttl, auth_clock)
@@ -137,22 +141,39 @@ class EmulatorServer:
     def running(self) -> bool:
         return self._server is not None
 
-    def _replay(self, kind: int, payload: bytes, now_micros: int) -> None:
-        if kind == jr.BATCH:
-            self.engine.execute_batch(query_pb2.Batch.FromString(payload), now_micros=now_micros)
-        else:
-            self.engine.execute(query_pb2.Query.FromString(payload), now_micros=now_micros)
-
     async def start(self) -> None:
         if self._server is not None:
             return
         check_port_free(self.host, self.port)
-        if self._data_dir is not None and self.journal is None:
-            self.journal = jr.Journal(self._data_dir)
-            replayed = self.journal.replay(self._replay)
-            log.info("replayed %d logged request(s) from %s", replayed, self.journal.path)
+        opened = self._data_dir is not None and self.durable is None
+        if opened:
+            await self._open_data_dir()
+        try:
+            await self._listen()
+        except BaseException:
+            if opened:  # a failed start leaves the data dir unlocked
+                await self._close_data_dir()
+            raise
+
+    async def _open_data_dir(self) -> None:
+        assert self._data_dir is not None
+        durable = Durable(self.engine, self._data_dir, skip_bad_records=self._skip_bad_records)
+        try:
+            replayed = durable.open()
+        except BaseException:
+            await durable.aclose()
+            raise
+        self.durable, self.journal = durable, durable.journal
+        log.info("replayed %d logged request(s) from %s", replayed, durable.journal.path)
+
+    async def _close_data_dir(self) -> None:
+        durable, self.durable, self.journal = self.durable, None, None
+        if durable is not None:
+            await durable.aclose()
+
+    async def _listen(self) -> None:
         self.servicer = StargateServicer(
-            self.engine, self._tokens, self.faults, self.journal, issued=self.auth_tokens.accept
+            self.engine, self._tokens, self.faults, self.durable, issued=self.auth_tokens.accept
         )
         server = grpc.aio.server(options=_server_options(), maximum_concurrent_rpcs=None)
         stargate_pb2_grpc.add_StargateServicer_to_server(self.servicer, server)  # type: ignore[no-untyped-call]
@@ -171,7 +192,11 @@ class EmulatorServer:
         self._server = server
         log.info("astra_grpc_async emulator %s listening on %s", __version__, self.endpoint)
         if self.auth_api is not None:  # keeps running (and its tokens live) across restart()
-            await self.auth_api.start()
+            try:
+                await self.auth_api.start()
+            except BaseException:
+                await self.stop(0)
+                raise
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop serving (connections drop; data stays for a later start())."""
@@ -189,9 +214,7 @@ class EmulatorServer:
         await self.stop(0)
         if self.auth_api is not None:
             await self.auth_api.aclose()
-        if self.journal is not None:
-            await self.journal.aclose()
-            self.journal = None
+        await self._close_data_dir()
 
     async def __aenter__(self) -> EmulatorServer:
         await self.start()
@@ -213,8 +236,11 @@ async def serve(
     users: Mapping[str, str] | None = None,
     token_ttl: float = DEFAULT_TTL,
     auth_clock: Callable[[], float] | None = None,
+    skip_bad_records: bool = False,
 ) -> AsyncIterator[EmulatorServer]:
-    """Run an emulator for the duration of the block."""
+    """Run an emulator for the duration of the block. With `data_dir`, writes
+    are durable there (see `Durable`); `skip_bad_records` starts even when
+    some journal records cannot be replayed (each is logged and skipped)."""
     server = EmulatorServer(
         host,
         port,
@@ -225,6 +251,7 @@ async def serve(
         users=users,
         token_ttl=token_ttl,
         auth_clock=auth_clock,
+        skip_bad_records=skip_bad_records,
     )
     try:
         await server.start()

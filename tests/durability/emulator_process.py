@@ -29,19 +29,16 @@ class EmulatorProcess:
     def __init__(self, proc: asyncio.subprocess.Process, endpoint: str) -> None:
         self.proc = proc
         self.endpoint = endpoint
+        self.stderr = ""  # what it wrote there, once killed
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown code runs, nothing is flushed."""
         if self.proc.returncode is None:
             os.kill(self.proc.pid, signal.SIGKILL)
         await self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                await stream.read()
-
-    async def stderr_so_far(self) -> str:
-        assert self.proc.stderr is not None
-        return (await self.proc.stderr.read()).decode()
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        await self.proc.stdout.read()
+        self.stderr += (await self.proc.stderr.read()).decode()
 
 
 def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
