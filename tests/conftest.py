@@ -5,8 +5,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest_asyncio
+from hypothesis import settings
 
 pytest_plugins = ["astra_grpc_async.testing"]
+
+# Property tests check values, not speed: a busy CI machine must not fail them
+# on hypothesis' per-example deadline.
+settings.register_profile("aga", deadline=None)
+settings.load_profile("aga")
 
 
 @pytest_asyncio.fixture(autouse=True, loop_scope="session")
