@@ -206,6 +206,14 @@ class EmulatorThread:
         self._admin = Client(self.server.endpoint, token=self.server.token)
         await self._admin.__aenter__()
 
+    async def _arevive(self) -> None:
+        # a fresh admin client: the old one's channels may sit in reconnect backoff
+        await self.server.start()
+        if self._admin is not None:
+            await self._admin.aclose()
+        self._admin = Client(self.server.endpoint, token=self.server.token)
+        await self._admin.__aenter__()
+
     async def _aclose(self) -> None:
         try:
             if self._admin is not None:
@@ -269,7 +277,7 @@ class EmulatorThread:
         in `keep` (nor present at startup)."""
         self.server.faults.clear()
         if not self.server.running:
-            self._call(self.server.start())
+            self._call(self._arevive())
         self.drop_keyspaces(self.keyspaces() - keep)
 
 
