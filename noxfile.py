@@ -1,6 +1,9 @@
-"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s protos`, `nox -s bench`."""
+"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s protos`, `nox -s bench`,
+`nox -s live`."""
 
 from __future__ import annotations
+
+import os
 
 import nox
 
@@ -34,3 +37,16 @@ def bench(session: nox.Session) -> None:
     """Side-by-side ratios; prints a table and writes benchmarks/results/*.json."""
     session.install("-e", ".[dev,bench]")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session(python="3.11")
+def live(session: nox.Session) -> None:
+    """The live suite (tests/live) against STARGATE_LIVE_ENDPOINT, or, when that
+    is not set, against an embedded emulator with a static token and again
+    with Auth API tokens."""
+    session.install("-e", ".[test]")
+    if os.environ.get("STARGATE_LIVE_ENDPOINT"):
+        session.run("python", "-m", "pytest", "-q", "-rs", "tests/live", *session.posargs)
+        return
+    session.run("python", "tests/live/against_emulator.py", *session.posargs)
+    session.run("python", "tests/live/against_emulator.py", "--auth-api", *session.posargs)

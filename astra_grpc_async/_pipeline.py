@@ -3,67 +3,123 @@
 The protocol answers stream requests in completion order with no
 correlation id, so a lane (one ExecuteQueryStream / ExecuteBatchStream call)
 carries exactly one request at a time, and its answer is the next item read.
-A caller cancelled between write and read leaves an answer nobody will
-claim: that lane is cancelled and replaced, never reused.
+Each lane has a reader: an item that arrives while no request is waiting is
+unsolicited (it would hand every later answer to the wrong caller), so the
+lane is discarded and its next user gets a ProtocolError. A caller that
+leaves between write and read leaves an answer nobody will claim: that lane
+is discarded too, never reused.
+
+Every statement runs through the session's policy like a unary call
+(deadline from the call's start, in-flight cap, token refresh, hooks,
+retries only for idempotent statements).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-import grpc.aio
+from collections.abc import Awaitable, Iterable
 
 from . import errors
+from ._errormap import error_from_stream_status
 from ._proto.stargate import query_pb2
 from ._request import Params, RequestDefaults, build_batch, build_query
 from ._responses import result_from_response
-from ._status import stream_status_error
-from ._transport import ChannelPool, map_rpc_error
-from .hooks import CallInfo
-from .options import BatchKind
+from ._session import CallSpec, Credentials, Session
+from ._transport import StreamCall
+from .config import Endpoint
+from .options import BatchKind, Consistency, is_idempotent
 from .result import Result
 
-if TYPE_CHECKING:
-    from .client import Client
+_StreamingResponse = query_pb2.StreamingResponse
 
 
 class _Lane:
-    __slots__ = ("call",)
+    __slots__ = ("broken", "call", "reader", "waiting")
 
-    def __init__(self, call: grpc.aio.StreamStreamCall[Any, Any]) -> None:
+    def __init__(self, call: StreamCall) -> None:
         self.call = call
+        self.waiting: asyncio.Future[bytes | None] | None = None
+        self.broken: BaseException | None = None
+        self.reader = asyncio.get_running_loop().create_task(self._read())
 
-    async def roundtrip(self, request: query_pb2.Query | query_pb2.Batch) -> Result:
-        await self.call.write(request)
-        item = await self.call.read()
-        if item is grpc.aio.EOF:
+    @property
+    def usable(self) -> bool:
+        return self.broken is None and not self.call.done()
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                item = await self.call.read()
+                waiting = self.waiting
+                if waiting is None or waiting.done():
+                    if item is None:  # ended cleanly while idle
+                        self.broken = errors.ConnectionLostError("the server closed the stream")
+                    else:
+                        self.broken = errors.ProtocolError(
+                            "the server sent a stream item nobody asked for; the stream "
+                            "was discarded (answers would have gone to the wrong callers)"
+                        )
+                        self.call.cancel()
+                    return
+                self.waiting = None
+                waiting.set_result(item)
+                if item is None:
+                    return
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            self.broken = exc
+            waiting, self.waiting = self.waiting, None
+            if waiting is not None and not waiting.done():
+                waiting.set_exception(exc)
+
+    async def roundtrip(self, payload: bytes) -> query_pb2.Response:
+        if self.broken is not None:
+            raise self.broken
+        waiting: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self.waiting = waiting
+        try:
+            await self.call.write(payload)
+        except BaseException:
+            # the reader may have failed the same way: its error is this one
+            self.waiting = None
+            if waiting.done() and not waiting.cancelled():
+                waiting.exception()
+            waiting.cancel()
+            raise
+        item = await waiting
+        if item is None:
             raise errors.ConnectionLostError("the server closed the stream")
-        kind = item.WhichOneof("message") if item is not None else None
+        try:
+            message = _StreamingResponse.FromString(item)
+        except Exception:
+            raise errors.ProtocolError(
+                "the server sent a stream item that does not parse"
+            ) from None
+        kind = message.WhichOneof("message")
         if kind == "status":
-            raise stream_status_error(item.status.code, item.status.message)
-        if kind != "response":  # None: bytes that do not parse, or an empty item
+            raise error_from_stream_status(message.status.code, message.status.message)
+        if kind != "response":
             raise errors.ProtocolError("the server sent a stream item with no response or status")
-        return result_from_response(item.response)
+        return message.response
+
+    async def aclose(self) -> None:
+        await self.call.done_writing()
+        self.call.cancel()
+        self.reader.cancel()
+        await asyncio.wait([self.reader])
+        if not self.reader.cancelled():
+            self.reader.exception()
 
 
 class Pipeline:
     def __init__(
-        self,
-        client: Client,
-        pool: ChannelPool,
-        defaults: RequestDefaults,
-        *,
-        width: int,
-        batches: bool,
+        self, session: Session, defaults: RequestDefaults, *, width: int, batches: bool
     ) -> None:
         if width < 1:
             raise errors.ClientError("width must be at least 1")
-        self._client = client
-        self._pool = pool
+        self._session = session
         self._defaults = defaults
         self._batches = batches
         self._idle: asyncio.Queue[_Lane | None] = asyncio.Queue()
@@ -72,90 +128,94 @@ class Pipeline:
         self._lanes: set[_Lane] = set()
         self._closed = False
 
-    def _open(self) -> _Lane:
-        ch = self._pool.pick()
-        method = ch.batch_stream if self._batches else ch.query_stream
-        lane = _Lane(method(metadata=self._pool.metadata))
-        self._lanes.add(lane)
-        return lane
-
     def _discard(self, lane: _Lane) -> None:
         lane.call.cancel()
+        lane.reader.cancel()
         self._lanes.discard(lane)
 
-    async def _send(
-        self, request: query_pb2.Query | query_pb2.Batch, timeout: float | None
-    ) -> Result:
-        hooks = self._client.hooks
-        if not hooks.active:
-            return await self._roundtrip(request, timeout)
-        if isinstance(request, query_pb2.Batch):
-            statement = "; ".join(q.cql for q in request.queries)
-        else:
-            statement = request.cql
-        info = CallInfo("pipeline", statement, request.parameters.keyspace.value or None)
-        hooks.request(info)
-        started = time.perf_counter()
-        try:
-            result = await self._roundtrip(request, timeout)
-        except BaseException as exc:
-            hooks.response(info, None, exc, time.perf_counter() - started)
-            raise
-        hooks.response(info, result, None, time.perf_counter() - started)
-        return result
-
-    async def _roundtrip(
-        self, request: query_pb2.Query | query_pb2.Batch, timeout: float | None
-    ) -> Result:
+    async def _attempt(
+        self, payload: bytes, creds: Credentials, timeout: float | None, avoid: Endpoint | None
+    ) -> query_pb2.Response:
         if self._closed:
             raise errors.ClientClosedError("the pipeline is closed")
-        self._client._check_size(request)
-        slot = await self._idle.get()
-        lane: _Lane | None = slot
+        slots = self._session.slots
+        if not slots.try_acquire():
+            await slots.acquire()
+        lane: _Lane | None = None
         try:
-            if lane is not None and lane.call.done():
-                # it ended while idle (connection lost, server gone): nothing of
+            lane = await self._idle.get()
+            if lane is not None and (not lane.usable or lane.call.token is not creds.token):
+                # ended while idle, or opened with a token since replaced: nothing of
                 # this request was sent on it, so a fresh lane is safe for any statement
                 self._discard(lane)
                 lane = None
             if lane is None:
-                lane = self._open()
-            if timeout is None:
-                result = await lane.roundtrip(request)
-            else:
-                async with asyncio.timeout(timeout):
-                    result = await lane.roundtrip(request)
-        except grpc.aio.AioRpcError as exc:
-            assert lane is not None
-            self._discard(lane)
-            lane = None
-            raise map_rpc_error(exc) from exc
-        except errors.ServerError:
-            raise  # an in-stream status: the lane stays healthy
-        except TimeoutError:
-            if lane is not None:
+                lane = _Lane(self._session.open_stream(creds, batches=self._batches))
+                self._lanes.add(lane)
+            try:
+                return await lane.roundtrip(payload)
+            except errors.ServerError:
+                if lane.usable:
+                    raise  # an in-stream status: the lane stays healthy
                 self._discard(lane)
                 lane = None
-            raise errors.ClientDeadlineError(
-                f"no answer within {timeout}s", code="DEADLINE_EXCEEDED"
-            ) from None
-        except BaseException:
-            # cancelled or broken mid-roundtrip: the answer may still come; never reuse
-            if lane is not None:
+                raise
+            except BaseException:
+                # cancelled or broken mid-roundtrip: the answer may still come; never reuse
                 self._discard(lane)
                 lane = None
-            raise
+                raise
         finally:
-            self._idle.put_nowait(lane)
-        return result
+            if not self._closed:
+                self._idle.put_nowait(lane)
+            slots.release()
+
+    async def _send(self, message: query_pb2.Query | query_pb2.Batch, spec: CallSpec) -> Result:
+        session = self._session
+        if self._closed:
+            raise errors.ClientClosedError("the pipeline is closed")
+        payload = session.encode(message)
+
+        def attempt(
+            creds: Credentials, timeout: float | None, avoid: Endpoint | None
+        ) -> Awaitable[query_pb2.Response]:
+            return self._attempt(payload, creds, timeout, avoid)
+
+        return await session.run(spec, attempt, result_from_response)
 
     async def execute(
-        self, cql: str, params: Params = None, *, timeout: float | None = None, **kw: Any
+        self,
+        cql: str,
+        params: Params = None,
+        *,
+        timeout: float | None = None,
+        idempotent: bool | None = None,
+        keyspace: str | None = None,
+        consistency: Consistency | str | None = None,
+        serial_consistency: Consistency | str | None = None,
+        page_size: int | None = None,
+        paging_state: bytes | None = None,
+        timestamp: int | None = None,
+        now_in_seconds: int | None = None,
+        tracing: bool = False,
     ) -> Result:
+        """Like `Client.execute`, over one of the pipeline's streams."""
         if self._batches:
             raise errors.ClientError("this pipeline carries batches: use batch()")
-        query = build_query(self._defaults, cql, params, **kw)
-        return await self._send(query, timeout)
+        query = build_query(
+            self._defaults, cql, params,
+            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
+            page_size=page_size, paging_state=paging_state, timestamp=timestamp,
+            now_in_seconds=now_in_seconds, tracing=tracing,
+        )  # fmt: skip
+        spec = CallSpec(
+            "pipeline",
+            cql,
+            query.parameters.keyspace.value or None,
+            is_idempotent(cql, idempotent),
+            timeout,
+        )
+        return await self._send(query, spec)
 
     async def batch(
         self,
@@ -163,33 +223,48 @@ class Pipeline:
         *,
         kind: BatchKind = BatchKind.LOGGED,
         timeout: float | None = None,
+        idempotent: bool | None = None,
         keyspace: str | None = None,
-        consistency: Any = None,
-        serial_consistency: Any = None,
+        consistency: Consistency | str | None = None,
+        serial_consistency: Consistency | str | None = None,
         timestamp: int | None = None,
         tracing: bool = False,
     ) -> Result:
+        """Like `Client.batch`, over one of the pipeline's streams."""
         if not self._batches:
             raise errors.ClientError("this pipeline carries queries: open it with batches=True")
         batch = build_batch(
             self._defaults, statements, kind=kind, keyspace=keyspace, consistency=consistency,
             serial_consistency=serial_consistency, timestamp=timestamp, tracing=tracing,
         )  # fmt: skip
-        return await self._send(batch, timeout)
+        idem = bool(idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
+        spec = CallSpec(
+            "pipeline",
+            "; ".join(q.cql for q in batch.queries),
+            batch.parameters.keyspace.value or None,
+            idem,
+            timeout,
+        )
+        return await self._send(batch, spec)
 
     async def aclose(self) -> None:
-        """Half-close every lane and release it (idempotent)."""
+        """Half-close every lane and release it (idempotent, shielded: a
+        cancelled closer still closes every lane)."""
         if self._closed:
             return
         self._closed = True
         lanes, self._lanes = list(self._lanes), set()
-        for lane in lanes:
-            with contextlib.suppress(Exception):  # the stream may be dead already
-                await asyncio.shield(lane.call.done_writing())
-            lane.call.cancel()
+        if lanes:
+            await asyncio.shield(_close_all(lanes))
 
     async def __aenter__(self) -> Pipeline:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _close_all(lanes: list[_Lane]) -> None:
+    for lane in lanes:
+        with contextlib.suppress(errors.AgaError):  # the stream may be dead already
+            await lane.aclose()

@@ -1,4 +1,7 @@
-"""The only client module that imports grpc: channels, the pool, error mapping.
+"""The only client module that imports grpc: channels, the pool, and the
+error boundary (every grpc call of the driver goes through `unary` or a
+`StreamCall` here, which turn grpc's exceptions into driver errors with the
+table in `_errormap.py`).
 
 A pool of grpc.aio channels, `pool_size` per endpoint, each its own TCP
 connection (`grpc.use_local_subchannel_pool`), each multiplexing many HTTP/2
@@ -10,20 +13,20 @@ backoff period and probed back by live traffic afterwards.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import grpc
 import grpc.aio
 
 from . import errors
-from ._proto.stargate import query_pb2
-from ._status import server_error
+from ._errormap import error_from_status
 from ._version import __version__
-from .config import TLS, Endpoint, Secret
+from .config import TLS, Endpoint
 
 log = logging.getLogger("astra_grpc_async.transport")
 
@@ -33,13 +36,20 @@ _BATCH = "/stargate.Stargate/ExecuteBatch"
 _QUERY_STREAM = "/stargate.Stargate/ExecuteQueryStream"
 _BATCH_STREAM = "/stargate.Stargate/ExecuteBatchStream"
 
-_Serialize = query_pb2.Query.SerializeToString
+Metadata = tuple[tuple[str, str], ...]
+
+# Status metadata the client accepts. Cassandra echoes the statement in some
+# error messages, so a coordinator's status can be as large as the request
+# (max_request_bytes, 4 MiB by default); grpc's default (8 KiB soft, 16 KiB
+# hard) turns such an error into RESOURCE_EXHAUSTED on our side.
+DEFAULT_MAX_METADATA_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class TransportOptions:
     pool_size: int = 2
     max_response_bytes: int = 256 * 1024 * 1024
+    max_metadata_bytes: int = DEFAULT_MAX_METADATA_BYTES
     keepalive_seconds: float = 30.0
     eject_after_failures: int = 3
     eject_base_seconds: float = 0.5
@@ -74,24 +84,14 @@ class PooledChannel:
         self.health = health
         self.channel = channel
         self.in_flight = 0
-        # unary answers come back as raw bytes: the caller parses them, and
-        # reads the result schema's key straight from the bytes (_responses.py)
-        self.query = channel.unary_unary(
-            _QUERY, request_serializer=_Serialize, response_deserializer=None
-        )
-        self.batch = channel.unary_unary(
-            _BATCH, request_serializer=query_pb2.Batch.SerializeToString, response_deserializer=None
-        )
-        self.query_stream = channel.stream_stream(
-            _QUERY_STREAM,
-            request_serializer=_Serialize,
-            response_deserializer=query_pb2.StreamingResponse.FromString,
-        )
-        self.batch_stream = channel.stream_stream(
-            _BATCH_STREAM,
-            request_serializer=query_pb2.Batch.SerializeToString,
-            response_deserializer=query_pb2.StreamingResponse.FromString,
-        )
+        # bytes in, bytes out: the session serializes once (and checks the size
+        # on the bytes), the caller parses the answer (a unary Response's schema
+        # key is read straight from its bytes, _responses.py), and a stream item
+        # that does not parse is a ProtocolError of ours, not a grpc failure
+        self.query = channel.unary_unary(_QUERY)
+        self.batch = channel.unary_unary(_BATCH)
+        self.query_stream = channel.stream_stream(_QUERY_STREAM)
+        self.batch_stream = channel.stream_stream(_BATCH_STREAM)
 
 
 def _credentials(tls: TLS) -> grpc.ChannelCredentials:
@@ -105,7 +105,6 @@ class ChannelPool:
         self,
         endpoints: Sequence[Endpoint],
         *,
-        token: Secret | None,
         tls: TLS | None,
         options: TransportOptions,
     ) -> None:
@@ -114,9 +113,6 @@ class ChannelPool:
         self._endpoints = tuple(endpoints)
         self._tls = tls
         self._options = options
-        self.metadata: tuple[tuple[str, str], ...] = (
-            ((TOKEN_HEADER, token.reveal()),) if token is not None else ()
-        )
         self._channels: list[PooledChannel] = []
         self._closed = False
         self._next = 0
@@ -132,6 +128,8 @@ class ChannelPool:
             ("grpc.use_local_subchannel_pool", 1),
             ("grpc.max_receive_message_length", o.max_response_bytes),
             ("grpc.max_send_message_length", -1),  # checked before sending
+            ("grpc.max_metadata_size", o.max_metadata_bytes),
+            ("grpc.absolute_max_metadata_size", o.max_metadata_bytes),
             ("grpc.keepalive_time_ms", int(o.keepalive_seconds * 1000)),
             ("grpc.keepalive_timeout_ms", 10_000),
             ("grpc.keepalive_permit_without_calls", 0),
@@ -221,9 +219,8 @@ class ChannelPool:
             health.ejections += 1
             health.consecutive_failures = 0
             health.ejected_until = time.monotonic() + backoff
-            log.warning(
-                "endpoint %s ejected for %.1fs after repeated failures", ch.endpoint, backoff
-            )
+            # INFO: a script without logging configured must not print this
+            log.info("endpoint %s ejected for %.1fs after repeated failures", ch.endpoint, backoff)
 
     def endpoint_states(self) -> dict[str, bool]:
         """endpoint -> currently accepted (not ejected)."""
@@ -243,38 +240,125 @@ class ChannelPool:
         log.debug("closed %d channel(s)", len(channels))
 
 
-# --- error mapping (the one place a grpc exception becomes ours) -------------
-
-_TOO_LARGE = "larger than max"
-# grpc.aio's own status when a local operation fails, e.g. a stream write on a
-# connection that just died: not an answer from the server
-_CORE = "Internal error from Core"
+# --- the error boundary ----------------------------------------------------------
 
 
-def map_rpc_error(exc: grpc.aio.AioRpcError) -> errors.AgaError:
-    code = exc.code()
-    name = code.name if code is not None else "UNKNOWN"
-    message = exc.details() or ""
-    trailers = tuple(exc.trailing_metadata() or ())
-    has_detail = any(k.startswith("stargate.") and k.endswith("-bin") for k, _ in trailers)
-    if not has_detail:
-        if name == "DEADLINE_EXCEEDED":
-            return errors.ClientDeadlineError(f"deadline exceeded: {message}", code=name)
-        if name in ("UNAVAILABLE", "CANCELLED") or (name == "INTERNAL" and message == _CORE):
-            return errors.ConnectionLostError(f"connection lost: {message}", code=name)
-        if name == "RESOURCE_EXHAUSTED" and _TOO_LARGE in message:
-            return errors.MessageTooLargeError(message, code=name)
-        if name == "UNIMPLEMENTED":
-            return errors.ProtocolError(f"the server does not implement this method: {message}")
-    return server_error(name, message, trailers)
+def _mapped(exc: BaseException, endpoint: Endpoint) -> BaseException:
+    """grpc's exception of a call -> the driver's (cancellation passes through)."""
+    if isinstance(exc, grpc.aio.AioRpcError):
+        code = exc.code()
+        err = error_from_status(
+            code.name if code is not None else "UNKNOWN",
+            exc.details() or "",
+            tuple(exc.trailing_metadata() or ()),
+        )
+    elif isinstance(exc, grpc.aio.UsageError):
+        err = errors.ClientClosedError("the client is closed")
+    elif isinstance(exc, asyncio.CancelledError):
+        task = asyncio.current_task()
+        if task is None or task.cancelling():
+            return exc  # our caller's cancellation (or its deadline)
+        # grpc cancels the calls of a channel that closes under them
+        err = errors.ConnectionLostError(
+            "the call was cancelled because the client closed", code="CANCELLED"
+        )
+    else:
+        return exc
+    if isinstance(err, errors.ConnectionLostError):
+        err.endpoint = endpoint
+    return err
 
 
-def is_transport_failure(exc: BaseException) -> bool:
-    return isinstance(exc, errors.ConnectionLostError)
+# The exceptions a grpc call raises that `_mapped` translates
+_GRPC_FAILURES = (grpc.aio.AioRpcError, grpc.aio.UsageError, asyncio.CancelledError)
 
 
-def raise_mapped(exc: grpc.aio.AioRpcError) -> NoReturn:
-    raise map_rpc_error(exc) from exc
+async def unary(
+    ch: PooledChannel, method: str, payload: bytes, metadata: Metadata, timeout: float | None
+) -> bytes:
+    """One unary call ("query" or "batch") on `ch`: its raw answer, or a driver error."""
+    try:
+        raw: bytes = await getattr(ch, method)(payload, metadata=metadata, timeout=timeout)
+    except _GRPC_FAILURES as exc:
+        err = _mapped(exc, ch.endpoint)
+        if err is exc:
+            raise
+        raise err from exc
+    return raw
 
 
-AioRpcError = grpc.aio.AioRpcError
+class StreamCall:
+    """One bidirectional call (ExecuteQueryStream / ExecuteBatchStream) behind
+    the error boundary: bytes in, bytes out, driver errors only."""
+
+    __slots__ = ("_call", "endpoint", "token")
+
+    def __init__(self, ch: PooledChannel, *, batches: bool, metadata: Metadata, token: object):
+        method = ch.batch_stream if batches else ch.query_stream
+        self._call: grpc.aio.StreamStreamCall[bytes, bytes] = method(metadata=metadata)
+        self.endpoint = ch.endpoint
+        self.token = token  # which token it was opened with (a refresh retires it)
+
+    def done(self) -> bool:
+        return bool(self._call.done())
+
+    def cancel(self) -> None:
+        self._call.cancel()
+
+    async def _status(self) -> BaseException | None:
+        """The error the call's own status stands for (None when it ended OK)."""
+        try:
+            code = await self._call.code()
+            details = await self._call.details()
+            trailers = await self._call.trailing_metadata()
+        except _GRPC_FAILURES as exc:
+            return _mapped(exc, self.endpoint)
+        if code is None or code == grpc.StatusCode.OK:
+            return None
+        err = error_from_status(code.name, details or "", tuple(trailers or ()))
+        if isinstance(err, errors.ConnectionLostError):
+            err.endpoint = self.endpoint
+        return err
+
+    async def _fail(self, exc: BaseException) -> BaseException:
+        """A write or read failed: the call's status says why. A write on a
+        call the server already refused fails locally ("Internal error from
+        Core") while its status holds the reason (e.g. the token)."""
+        if isinstance(exc, asyncio.CancelledError):
+            return _mapped(exc, self.endpoint)
+        status = await self._status()
+        return status if status is not None else _mapped(exc, self.endpoint)
+
+    async def write(self, payload: bytes) -> None:
+        try:
+            await self._call.write(payload)
+        except (*_GRPC_FAILURES, asyncio.InvalidStateError) as exc:
+            err = await self._fail(exc)
+            if err is exc:
+                raise
+            if isinstance(err, asyncio.InvalidStateError):
+                err = errors.ConnectionLostError("the stream ended before the request was sent")
+            raise err from exc
+
+    async def read(self) -> bytes | None:
+        """The next item, or None when the server ended the stream cleanly."""
+        try:
+            item = await self._call.read()
+        except _GRPC_FAILURES as exc:
+            err = await self._fail(exc)
+            if err is exc:
+                raise
+            raise err from exc
+        if item is grpc.aio.EOF:
+            status = await self._status()
+            if status is not None:
+                raise status
+            return None
+        return bytes(item)
+
+    async def done_writing(self) -> None:
+        """Half-close; a stream that already ended has nothing to close."""
+        with contextlib.suppress(
+            grpc.aio.AioRpcError, grpc.aio.UsageError, asyncio.InvalidStateError
+        ):
+            await self._call.done_writing()

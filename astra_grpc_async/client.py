@@ -10,26 +10,33 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from . import errors
-from ._calls import CallRunner
 from ._paging import RowStream
 from ._pipeline import Pipeline
-from ._proto.stargate import query_pb2
-from ._request import RequestDefaults, build_batch, build_query
-from ._responses import page_from_bytes, result_from_bytes
-from ._transport import ChannelPool, TransportOptions
-from .codec import RowsDecoder
+from ._raw import RawStub
+from ._request import Params, RequestDefaults, build_batch, build_query
+from ._responses import finish, page_from_bytes, page_steps, result_from_bytes
+from ._session import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    DEFAULT_TIMEOUT,
+    CallPolicy,
+    CallSpec,
+    Session,
+    check_token_text,
+)
+from ._transport import DEFAULT_MAX_METADATA_BYTES, ChannelPool, TransportOptions
 from .config import TLS, Endpoint, Secret, astra_endpoint, parse_endpoints, settings_from_env
 from .hooks import Hooks
 from .options import BatchKind, Consistency, RetryPolicy, is_idempotent
 from .result import Result
+from .row import Row
+from .table_token import table_based_token
+from .tokens import StaticToken, TokenProvider
 
 log = logging.getLogger("astra_grpc_async.client")
 
 T = TypeVar("T")
-Params = Sequence[Any] | Mapping[str, Any] | None
-_Msg = TypeVar("_Msg", query_pb2.Query, query_pb2.Batch)
 
-DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
+__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "DEFAULT_TIMEOUT", "Client", "Params"]
 
 
 class Client:
@@ -40,25 +47,33 @@ class Client:
 
     `endpoint` is "host:port", a comma-separated list or a sequence of them
     (calls are spread over all; failing ones are ejected and probed back).
-    `tls`: None chooses TLS for every non-loopback host; True/False force it;
-    a `TLS(...)` gives a custom CA and/or a client certificate. A token is
-    never sent in plaintext to a non-loopback host unless
-    `allow_plaintext_token=True`. `keyspace` applies to unqualified names.
-    `max_in_flight` caps concurrent calls (further callers wait).
-    `timeout` is the default deadline per call in seconds (all retries
-    included); `retry` the retry policy for idempotent statements.
+    `token` is a str, a `Secret` or a `TokenProvider` (asked lazily before
+    calls; a refreshable one is asked to refresh once when the server rejects
+    its token). `tls`: None chooses TLS for every non-loopback host;
+    True/False force it; a `TLS(...)` gives a custom CA and/or a client
+    certificate. A token is never sent in plaintext to a non-loopback host
+    unless `allow_plaintext_token=True`. `keyspace` applies to unqualified
+    names. `max_in_flight` caps concurrent calls (further callers wait).
+    `timeout` is the default deadline per call in seconds (10 s; None for
+    none): it covers waiting for a slot, every attempt and every backoff.
+    `retry` is the retry policy for idempotent statements.
+
+    The call policy (`timeout`, `retry`, `speculative_delay`, `max_in_flight`,
+    `max_request_bytes`) may be changed on a live client: every call that
+    starts afterwards runs under the new values, a call under way keeps the
+    ones it started with.
     """
 
     def __init__(
         self,
         endpoint: str | Sequence[str],
         *,
-        token: str | None = None,
+        token: str | Secret | TokenProvider | None = None,
         tls: bool | TLS | None = None,
         keyspace: str | None = None,
         pool_size: int = 2,
         max_in_flight: int = 1024,
-        timeout: float | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         consistency: Consistency | str | None = None,
         page_size: int | None = None,
@@ -66,60 +81,74 @@ class Client:
         allow_plaintext_token: bool = False,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         max_response_bytes: int = 256 * 1024 * 1024,
+        max_metadata_bytes: int = DEFAULT_MAX_METADATA_BYTES,
         hooks: Hooks | None = None,
     ) -> None:
-        self._endpoints: tuple[Endpoint, ...] = parse_endpoints(endpoint)
-        self._token = Secret(token) if token is not None else None
-        tls_config = _resolve_tls(tls, self._endpoints)
+        endpoints = parse_endpoints(endpoint)
+        tokens = _token_provider(token)
+        tls_config = _resolve_tls(tls, endpoints)
         if (
             tls_config is None
-            and self._token is not None
+            and tokens is not None
             and not allow_plaintext_token
-            and not all(e.is_loopback for e in self._endpoints)
+            and not all(e.is_loopback for e in endpoints)
         ):
             raise errors.ConfigError(
                 "refusing to send a token in plaintext to a non-loopback host; "
                 "use TLS or pass allow_plaintext_token=True"
             )
-        if max_in_flight < 1:
-            raise errors.ConfigError("max_in_flight must be at least 1")
-        self._tls = tls_config
-        self._pool = ChannelPool(
-            self._endpoints,
-            token=self._token,
-            tls=tls_config,
-            options=TransportOptions(pool_size=pool_size, max_response_bytes=max_response_bytes),
+        policy = CallPolicy(
+            timeout=timeout,
+            retry=retry if retry is not None else RetryPolicy(),
+            speculative_delay=speculative_delay,
+            max_in_flight=max_in_flight,
+            max_request_bytes=max_request_bytes,
         )
-        self.max_in_flight = max_in_flight
-        self.timeout = timeout
-        self.retry = retry if retry is not None else RetryPolicy()
-        self.speculative_delay = speculative_delay
-        self.max_request_bytes = max_request_bytes
-        self.hooks = hooks if hooks is not None else Hooks()
+        pool = ChannelPool(
+            endpoints,
+            tls=tls_config,
+            options=TransportOptions(
+                pool_size=pool_size,
+                max_response_bytes=max_response_bytes,
+                max_metadata_bytes=max_metadata_bytes,
+            ),
+        )
+        self._session = Session(
+            endpoints,
+            tokens=tokens,
+            tls=tls_config,
+            pool=pool,
+            policy=policy,
+            hooks=hooks if hooks is not None else Hooks(),
+        )
         self._defaults = RequestDefaults(keyspace, consistency, page_size)
-        self._closed = False
-        self._calls = CallRunner(self, self._pool, max_in_flight)
-
-    @property
-    def in_flight(self) -> int:
-        """Calls running now (at most `max_in_flight`)."""
-        return self._calls.in_flight
 
     # --- construction helpers -----------------------------------------------
 
     @classmethod
-    def for_astra(cls, database_id: str, region: str, token: str, **kwargs: Any) -> Client:
+    def for_astra(
+        cls, database_id: str, region: str, token: str | Secret | TokenProvider, **kwargs: Any
+    ) -> Client:
         """A client for an Astra database (TLS on port 443)."""
         return cls(astra_endpoint(database_id, region), token=token, **kwargs)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs: Any) -> Client:
         """ASTRA_DB_APPLICATION_TOKEN + ASTRA_DB_ID + ASTRA_DB_REGION, or
-        STARGATE_GRPC_ENDPOINT (+ STARGATE_TOKEN); ASTRA_DB_KEYSPACE sets the
+        STARGATE_GRPC_ENDPOINT with STARGATE_TOKEN or with the Auth API
+        (STARGATE_AUTH_URL, STARGATE_USERNAME, STARGATE_PASSWORD: a
+        TableBasedToken the client closes); ASTRA_DB_KEYSPACE sets the
         default keyspace."""
         s = settings_from_env(env)
         kwargs.setdefault("keyspace", s.keyspace)
-        return cls(s.endpoint, token=s.token, **kwargs)
+        if s.auth_api is None:
+            return cls(s.endpoint, token=s.token, **kwargs)
+        provider = table_based_token(s.auth_api, kwargs.get("allow_plaintext_token", False))
+        client = cls(s.endpoint, token=provider, **kwargs)
+        client._session.track(provider)  # made here, so closed with the client
+        return client
+
+    # --- settings -------------------------------------------------------------
 
     @property
     def keyspace(self) -> str | None:
@@ -127,25 +156,69 @@ class Client:
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
-        return self._endpoints
+        return self._session.endpoints
+
+    @property
+    def in_flight(self) -> int:
+        """Calls running now (at most `max_in_flight`)."""
+        return self._session.in_flight
+
+    @property
+    def timeout(self) -> float | None:
+        """Default deadline per call in seconds (None: no deadline)."""
+        return self._session.policy.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._session.replace_policy(timeout=value)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._session.policy.retry
+
+    @retry.setter
+    def retry(self, value: RetryPolicy) -> None:
+        self._session.replace_policy(retry=value)
+
+    @property
+    def speculative_delay(self) -> float | None:
+        return self._session.policy.speculative_delay
+
+    @speculative_delay.setter
+    def speculative_delay(self, value: float | None) -> None:
+        self._session.replace_policy(speculative_delay=value)
+
+    @property
+    def max_in_flight(self) -> int:
+        return self._session.policy.max_in_flight
+
+    @max_in_flight.setter
+    def max_in_flight(self, value: int) -> None:
+        self._session.replace_policy(max_in_flight=value)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return self._session.policy.max_request_bytes
+
+    @max_request_bytes.setter
+    def max_request_bytes(self, value: int) -> None:
+        self._session.replace_policy(max_request_bytes=value)
+
+    @property
+    def hooks(self) -> Hooks:
+        """Instrumentation hooks; append to their lists (see `hooks.py`)."""
+        return self._session.hooks
+
+    @hooks.setter
+    def hooks(self, value: Hooks) -> None:
+        self._session.hooks = value
 
     def __repr__(self) -> str:  # never the token
-        eps = ",".join(map(str, self._endpoints))
-        state = "closed" if self._closed else "open"
-        return f"<Client {eps} tls={self._tls is not None} {state}>"
+        eps = ",".join(map(str, self.endpoints))
+        state = "closed" if self._session.closed else "open"
+        return f"<Client {eps} tls={self._session.tls is not None} {state}>"
 
-    # --- the call path ------------------------------------------------------
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise errors.ClientClosedError("the client is closed")
-
-    def _check_size(self, message: query_pb2.Query | query_pb2.Batch) -> None:
-        size = message.ByteSize()
-        if size > self.max_request_bytes:
-            raise errors.RequestTooLargeError(
-                f"request is {size} bytes, over max_request_bytes={self.max_request_bytes}"
-            )
+    # --- calls ------------------------------------------------------------------
 
     async def execute(
         self,
@@ -168,23 +241,46 @@ class Client:
         `params` binds `?` markers by position (a sequence) or `:name`
         markers by name (a mapping). `idempotent` allows retries of a write
         (SELECTs are idempotent by default; LWTs never are)."""
+        session = self._session
+        session.check_open()
         query = build_query(
             self._defaults, cql, params,
             keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
             page_size=page_size, paging_state=paging_state, timestamp=timestamp,
             now_in_seconds=now_in_seconds, tracing=tracing,
         )  # fmt: skip
-        self._check_size(query)
-        raw = await self._calls.run(
+        spec = CallSpec(
             "query",
-            query,
-            timeout=timeout,
-            idempotent=is_idempotent(cql, idempotent),
-            kind="query",
-            statement=cql,
-            keyspace=query.parameters.keyspace.value or None,
+            cql,
+            query.parameters.keyspace.value or None,
+            is_idempotent(cql, idempotent),
+            timeout,
         )
-        return result_from_bytes(raw)
+        # a large page is decoded step by step after the call (`finish`)
+        return await finish(
+            await session.unary("query", session.encode(query), spec, result_from_bytes)
+        )
+
+    @property
+    def raw(self) -> RawStub:
+        """The protocol layer: one async method per Stargate RPC, taking and
+        returning `astra_grpc_async.proto` messages, through this client's
+        call path (pool, token, in-flight cap, deadline, errors, hooks)."""
+        return RawStub(self._session)
+
+    async def ping(self, *, timeout: float | None = None) -> str:
+        """One cheap round trip: the coordinator's Cassandra release version
+        (from `system.local`). Raises the usual typed errors when the
+        endpoint, the token or the coordinator is not right."""
+        result = await self.execute(
+            "SELECT release_version FROM system.local", timeout=timeout, idempotent=True
+        )
+        if not result.rows:
+            raise errors.ProtocolError("system.local returned no row")
+        version = result.rows[0][0]
+        if not isinstance(version, str):
+            raise errors.ProtocolError(f"system.local release_version is {version!r}")
+        return version
 
     @overload
     def stream(
@@ -201,7 +297,7 @@ class Client:
         page_timeout: float | None = ...,
         timeout: float | None = ...,
         idempotent: bool | None = ...,
-    ) -> RowStream[Any]: ...
+    ) -> RowStream[Row]: ...
     @overload
     def stream(
         self,
@@ -238,47 +334,42 @@ class Client:
         Fetches the next page while the caller reads the current one and
         never holds more than `prefetch` pages. `into=SomeClass` yields
         `SomeClass(**row)` instead of rows. `page_timeout` bounds each page
-        request, `timeout` the whole stream. Resumes from `paging_state`."""
+        request (default: the client's `timeout`), `timeout` the whole
+        stream. Resumes from `paging_state`."""
+        session = self._session
+        session.check_open()
         query = build_query(
             self._defaults, cql, params,
             keyspace=keyspace, consistency=consistency, page_size=page_size,
         )  # fmt: skip
-        self._check_size(query)
-        idem = is_idempotent(cql, idempotent)
-        page_keyspace = query.parameters.keyspace.value or None
+        session.encode(query)  # size and text checked before anything is sent
         total_deadline = None if timeout is None else time.monotonic() + timeout
+        page_keyspace = query.parameters.keyspace.value or None
+        idem = is_idempotent(cql, idempotent)
 
-        async def fetch(state: bytes | None) -> tuple[Any, bytes | None]:
+        async def fetch(state: bytes | None) -> tuple[Result, bytes | None]:
             # one page request at a time, so the same message is reused
             if state:
                 query.parameters.paging_state.value = state
             else:
                 query.parameters.ClearField("paging_state")
-            per_page = page_timeout if page_timeout is not None else self.timeout
+            per_page = page_timeout
             if total_deadline is not None:
-                left = total_deadline - time.monotonic()
+                left = max(total_deadline - time.monotonic(), 1e-6)
                 per_page = left if per_page is None else min(per_page, left)
-            raw = await self._calls.run(
-                "query",
-                query,
-                timeout=per_page,
-                idempotent=idem,
-                kind="page",
-                statement=cql,
-                keyspace=page_keyspace,
-            )
-            page = page_from_bytes(raw)  # decoded by the consumer, when it gets there
-            rs = page[1]
-            next_state = rs.paging_state.value if rs.HasField("paging_state") else None
-            return page, next_state or None
+            spec = CallSpec("page", cql, page_keyspace, idem, per_page)
+            # rows decoded by the consumer, a step at a time, when it gets there
+            page = await session.unary("query", session.encode(query), spec, page_from_bytes)
+            return page, page.paging_state
 
-        def decode(page: tuple[RowsDecoder, query_pb2.ResultSet]) -> list[Any]:
-            decoder, rs = page
-            if into is not None:
-                return decoder.decode_into(rs.rows, into)
-            return decoder.decode(rs.rows)
+        def decode(page: Result) -> Iterable[list[Any]]:
+            return page_steps(page, into)
 
-        return RowStream(fetch, decode, prefetch=prefetch, paging_state=paging_state)
+        rows: RowStream[Any] = RowStream(
+            fetch, decode, prefetch=prefetch, paging_state=paging_state
+        )
+        session.track(rows)
+        return rows
 
     async def batch(
         self,
@@ -296,22 +387,23 @@ class Client:
         """Run statements as one batch (ExecuteBatch). Each item is a CQL
         string or a (cql, params) pair. A conditional batch answers with
         `applied` and, when not applied, the current row."""
+        session = self._session
+        session.check_open()
         batch = build_batch(
             self._defaults, statements, kind=kind, keyspace=keyspace, consistency=consistency,
             serial_consistency=serial_consistency, timestamp=timestamp, tracing=tracing,
         )  # fmt: skip
-        self._check_size(batch)
         idem = bool(idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
-        raw = await self._calls.run(
+        spec = CallSpec(
             "batch",
-            batch,
-            timeout=timeout,
-            idempotent=idem,
-            kind="batch",
-            statement="; ".join(q.cql for q in batch.queries),
-            keyspace=batch.parameters.keyspace.value or None,
+            "; ".join(q.cql for q in batch.queries),
+            batch.parameters.keyspace.value or None,
+            idem,
+            timeout,
         )
-        return result_from_bytes(raw)
+        return await finish(
+            await session.unary("batch", session.encode(batch), spec, result_from_bytes)
+        )
 
     async def execute_many(
         self,
@@ -331,7 +423,7 @@ class Client:
         if concurrency < 1:
             raise errors.ClientError("concurrency must be at least 1")
         items = list(seq_of_params)
-        outcomes: list[Any] = [None] * len(items)
+        outcomes: list[Result | errors.AgaError] = [_NOT_RUN] * len(items)
         next_index = 0
 
         async def worker() -> None:
@@ -350,6 +442,8 @@ class Client:
         finally:
             for w in workers:
                 w.cancel()
+            if workers:
+                await asyncio.shield(asyncio.wait(workers))
         if raise_on_error and any(isinstance(o, BaseException) for o in outcomes):
             raise errors.BulkError(outcomes)
         return outcomes
@@ -359,30 +453,34 @@ class Client:
         or ExecuteBatchStream with batches=True). The protocol answers in
         completion order with no correlation id, so each of the `width`
         streams carries one request at a time; concurrent `execute()` calls
-        share the streams."""
-        self._check_open()
-        return Pipeline(self, self._pool, self._defaults, width=width, batches=batches)
+        share the streams. Each statement runs under the client's policy
+        (deadline, in-flight cap, token refresh, hooks)."""
+        session = self._session
+        session.check_open()
+        pipe = Pipeline(session, self._defaults, width=width, batches=batches)
+        session.track(pipe)
+        return pipe
 
     # --- lifecycle ------------------------------------------------------------
 
     async def aclose(self, grace: float | None = 5.0) -> None:
         """Drain and close (idempotent): new calls fail at once with
-        ClientClosedError, calls in flight get up to `grace` seconds to
-        finish, then the rest are cancelled and every channel closes.
+        ClientClosedError, and so do callers still waiting for a slot; calls
+        in flight get up to `grace` seconds to finish, then the rest are
+        cancelled; open streams and pipelines close; every channel closes.
         Shielded: cancelling the closer does not leave channels open."""
-        if self._closed:
+        session = self._session
+        if session.closed and not session.pool.channels:
             return
-        self._closed = True
-        await self._pool.aclose(grace)
+        await asyncio.shield(session.aclose(grace))
 
     async def terminate(self) -> None:
         """Close now: calls in flight are cancelled (ConnectionLostError)."""
-        self._closed = True
-        await self._pool.aclose(None)
+        await asyncio.shield(self._session.aclose(None))
 
     async def __aenter__(self) -> Client:
-        self._check_open()
-        self._pool.open()
+        self._session.check_open()
+        self._session.pool.open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -390,12 +488,33 @@ class Client:
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         # like an unclosed file: say so, since grpc channels hold sockets and a thread
-        if not getattr(self, "_closed", True) and self._pool.channels:
+        session = getattr(self, "_session", None)
+        if session is not None and not session.closed and session.pool.channels:
             _warn(f"unclosed {self!r}: use `async with` or aclose()", ResourceWarning, stacklevel=1)
 
     def endpoint_states(self) -> dict[str, bool]:
         """endpoint -> accepted (False while ejected after repeated failures)."""
-        return self._pool.endpoint_states()
+        return self._session.pool.endpoint_states()
+
+
+# an outcome slot before its item ran (every slot is filled before anyone reads it)
+_NOT_RUN: Any = None
+
+
+def _token_provider(token: str | Secret | TokenProvider | None) -> TokenProvider | None:
+    if token is None:
+        return None
+    if isinstance(token, str):
+        check_token_text(token)
+        return StaticToken(token)
+    if isinstance(token, Secret):
+        check_token_text(token.reveal())
+        return StaticToken(token)
+    if isinstance(token, TokenProvider):
+        return token
+    raise errors.ConfigError(
+        f"token must be a str, a Secret or a TokenProvider, not {type(token).__name__}"
+    )
 
 
 def _resolve_tls(tls: bool | TLS | None, endpoints: Sequence[Endpoint]) -> TLS | None:

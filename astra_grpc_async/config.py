@@ -28,6 +28,9 @@ ENV_ASTRA_REGION = "ASTRA_DB_REGION"
 ENV_ENDPOINT = "STARGATE_GRPC_ENDPOINT"
 ENV_TOKEN = "STARGATE_TOKEN"
 ENV_KEYSPACE = "ASTRA_DB_KEYSPACE"
+ENV_AUTH_URL = "STARGATE_AUTH_URL"
+ENV_USERNAME = "STARGATE_USERNAME"
+ENV_PASSWORD = "STARGATE_PASSWORD"
 
 
 class Secret:
@@ -184,14 +187,39 @@ def astra_endpoint(database_id: str, region: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthApiSettings:
+    """Where table-based tokens come from (the Stargate Auth API). `password`
+    None means not given (a command line may prompt for it)."""
+
+    url: str
+    username: str
+    password: Secret | None = field(default=None, repr=False)
+
+
+def auth_api_from_env(env: Mapping[str, str]) -> AuthApiSettings | None:
+    """STARGATE_AUTH_URL with STARGATE_USERNAME (and STARGATE_PASSWORD), or None."""
+    url = env.get(ENV_AUTH_URL) or None
+    if url is None:
+        return None
+    username = env.get(ENV_USERNAME) or None
+    if username is None:
+        raise ConfigError(f"{ENV_AUTH_URL} set but {ENV_USERNAME} is not")
+    password = env.get(ENV_PASSWORD) or None
+    return AuthApiSettings(url, username, None if password is None else Secret(password))
+
+
+@dataclass(frozen=True, slots=True)
 class EnvSettings:
     endpoint: str
     token: str | None
     keyspace: str | None
+    auth_api: AuthApiSettings | None = None
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> EnvSettings:
-    """Astra (token + id + region) first, then a plain Stargate endpoint."""
+    """Astra (token + id + region) first, then a plain Stargate endpoint with
+    STARGATE_TOKEN or the Auth API settings (STARGATE_AUTH_URL, _USERNAME,
+    _PASSWORD)."""
     env = os.environ if env is None else env
     keyspace = env.get(ENV_KEYSPACE) or None
     if env.get(ENV_ASTRA_ID) or env.get(ENV_ASTRA_REGION):
@@ -201,8 +229,15 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> EnvSettings:
         endpoint = astra_endpoint(env.get(ENV_ASTRA_ID, ""), env.get(ENV_ASTRA_REGION, ""))
         return EnvSettings(endpoint, token, keyspace)
     if env.get(ENV_ENDPOINT):
-        return EnvSettings(env[ENV_ENDPOINT], env.get(ENV_TOKEN) or None, keyspace)
+        token = env.get(ENV_TOKEN) or None
+        auth_api = auth_api_from_env(env)
+        if auth_api is not None:
+            if token is not None:
+                raise ConfigError(f"set {ENV_TOKEN} or {ENV_AUTH_URL}, not both")
+            if auth_api.password is None:
+                raise ConfigError(f"{ENV_AUTH_URL} set but {ENV_PASSWORD} is not")
+        return EnvSettings(env[ENV_ENDPOINT], token, keyspace, auth_api)
     raise ConfigError(
         f"set {ENV_ASTRA_TOKEN} with {ENV_ASTRA_ID} and {ENV_ASTRA_REGION}, "
-        f"or {ENV_ENDPOINT} (and {ENV_TOKEN})"
+        f"or {ENV_ENDPOINT} (and {ENV_TOKEN}, or {ENV_AUTH_URL} with its credentials)"
     )

@@ -10,10 +10,12 @@
     ├── ProtocolError          the server sent something this driver cannot read
     ├── TransportError         the request may not have reached the database
     │   ├── MessageTooLargeError  a size limit refused the message
+    │   │   └── MetadataTooLargeError  the answer's status metadata was over the limit
     │   ├── ConnectionLostError   no connection / connection dropped (UNAVAILABLE, no detail)
     │   └── ClientDeadlineError   the caller's own deadline expired (no server trailer)
     └── ServerError            the database answered with an error; `code`, `message`, `detail`
         ├── AuthenticationError    UNAUTHENTICATED
+        │   └── AuthApiError          the Stargate Auth API issued no token
         ├── AuthorizationError     PERMISSION_DENIED
         ├── InvalidQueryError      INVALID_ARGUMENT (syntax, unknown table, bad value)
         │   ├── BindValueError        a bind value of the wrong kind / out of range
@@ -33,12 +35,19 @@
         ├── OverloadedError        RESOURCE_EXHAUSTED
         └── InternalServerError    INTERNAL / UNKNOWN / anything else
 
-The translation from gRPC lives in one place: `_status.py`.
+A gRPC status becomes one of these in one boundary (`_transport.py`), from
+one table (`_errormap.py`); the public API raises nothing else (besides
+cancellation).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import Endpoint
+    from .proto import ErrorDetail
+    from .result import Result
 
 
 class AgaError(Exception):
@@ -86,7 +95,7 @@ class BulkError(AgaError):
     exception of item i; `failed` lists the failed indices. Nothing is hidden
     behind a success count."""
 
-    def __init__(self, outcomes: list[Any]) -> None:
+    def __init__(self, outcomes: list[Result | AgaError]) -> None:
         self.outcomes = outcomes
         self.failed = [i for i, o in enumerate(outcomes) if isinstance(o, BaseException)]
         first = outcomes[self.failed[0]] if self.failed else None
@@ -119,13 +128,24 @@ class TransportError(AgaError):
 
 
 class ConnectionLostError(TransportError):
-    """No connection could be made, or it dropped while the call was in flight."""
+    """No connection could be made, or it dropped while the call was in flight.
+    `endpoint` is the coordinator the call went to, when known (failover
+    tries another one next)."""
+
+    endpoint: Endpoint | None = None
 
 
 class MessageTooLargeError(TransportError):
     """A message was over a size limit (RESOURCE_EXHAUSTED "larger than max"):
     the request for the server, or a response page for this client's
     `max_response_bytes`. Lower the page size or split the request."""
+
+
+class MetadataTooLargeError(MessageTooLargeError):
+    """The server's answer carried more status metadata (its error message and
+    trailers) than the client accepts, so the server's own error is lost.
+    Typically an error message that echoes a very large statement. Not retried:
+    the same statement gets the same answer."""
 
 
 class ClientDeadlineError(TransportError):
@@ -140,9 +160,10 @@ class ClientDeadlineError(TransportError):
 class ServerError(AgaError):
     """The server answered with an error status. `code` is the gRPC status code
     name, `message` the server's message and `detail` the decoded typed
-    detail (a betterproto dataclass from `astra_grpc_async.proto`) or None."""
+    detail (an `astra_grpc_async.proto.ErrorDetail`: the dataclass of the
+    server's `stargate.*-bin` trailer, e.g. `proto.ReadTimeout`) or None."""
 
-    def __init__(self, message: str, *, code: str, detail: Any = None) -> None:
+    def __init__(self, message: str, *, code: str, detail: ErrorDetail | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -154,6 +175,17 @@ class ServerError(AgaError):
 
 class AuthenticationError(ServerError):
     """The token is missing or not accepted (UNAUTHENTICATED)."""
+
+
+class AuthApiError(AuthenticationError):
+    """The Stargate Auth API did not issue a token: wrong credentials (HTTP
+    401), a refused request, a server error, or no answer at all. `auth_url`
+    names the API; `http_status` is its HTTP status, None when none came."""
+
+    def __init__(self, message: str, *, auth_url: str, http_status: int | None) -> None:
+        super().__init__(message, code="UNAUTHENTICATED")
+        self.auth_url = auth_url
+        self.http_status = http_status
 
 
 class AuthorizationError(ServerError):

@@ -6,11 +6,12 @@ import base64
 import binascii
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from ._proto.bp import stargate as bp
+from . import proto
 from ._proto.stargate import query_pb2
 from .codec import type_name
+from .codec.protoconv import to_dataclass
 from .errors import ClientError
 from .row import Row
 
@@ -43,9 +44,14 @@ class Result:
     `paging_state` is set while more pages remain (an empty state from the
     server counts as none); `applied` is the `[applied]` flag of a
     conditional write (None for other statements); `schema_change` and
-    `traces` are betterproto dataclasses."""
+    `traces` are `astra_grpc_async.proto` dataclasses, converted once, when
+    first read. `Result.from_proto(response)` reads a `proto.Response` (from
+    `client.raw`, say) as rows."""
 
-    __slots__ = ("_columns", "_raw_columns", "_response", "paging_state", "rows")
+    __slots__ = (
+        "_columns", "_deferred", "_raw_columns", "_response", "_rows", "_schema_change",
+        "_traces", "paging_state",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -56,29 +62,79 @@ class Result:
     ) -> None:
         # warnings, traces and schema changes are read from `response` only
         # when asked for: most callers never look, and every call pays otherwise
-        self.rows = rows
+        self._rows: list[Row] | None = rows
+        self._deferred: DeferredRows | None = None
         self._raw_columns = raw_columns
         self._columns: list[Column] | None = None
         self.paging_state = paging_state or None
         self._response = response
+        self._traces: proto.Traces | _Unread | None = _UNREAD
+        self._schema_change: proto.SchemaChange | _Unread | None = _UNREAD
+
+    @classmethod
+    def _of_deferred(
+        cls,
+        deferred: DeferredRows,
+        raw_columns: Sequence[query_pb2.ColumnSpec],
+        paging_state: bytes | None,
+        response: query_pb2.Response,
+    ) -> Result:
+        """A Result whose rows are decoded later: by whoever reads `rows` (at
+        once), or step by step by the driver (a stream's consumer, `execute`)."""
+        self = cls([], raw_columns, paging_state, response)
+        self._rows = None
+        self._deferred = deferred
+        return self
+
+    @property
+    def rows(self) -> list[Row]:
+        rows = self._rows
+        if rows is None:
+            assert self._deferred is not None
+            rows = self._rows = self._deferred.decode_all()
+            self._deferred = None
+        return rows
+
+    @rows.setter
+    def rows(self, rows: list[Row]) -> None:
+        self._rows = rows
+        self._deferred = None
+
+    @classmethod
+    def from_proto(cls, response: proto.Response) -> Result:
+        """A `proto.Response` read as a Result: rows decoded by the driver's
+        codec, exactly as `execute` would have returned it."""
+        from ._responses import result_from_bytes  # it builds Results: imported late
+
+        return result_from_bytes(bytes(response))
 
     @property
     def warnings(self) -> list[str]:
         return list(self._response.warnings) if self._response is not None else []
 
     @property
-    def traces(self) -> bp.Traces | None:
-        r = self._response
-        if r is None or not r.HasField("traces"):
-            return None
-        return bp.Traces.parse(r.traces.SerializeToString())
+    def traces(self) -> proto.Traces | None:
+        traces = self._traces
+        if isinstance(traces, _Unread):
+            r = self._response
+            if r is not None and r.HasField("traces"):
+                traces = to_dataclass(r.traces, proto.Traces)
+            else:
+                traces = None
+            self._traces = traces
+        return traces
 
     @property
-    def schema_change(self) -> bp.SchemaChange | None:
-        r = self._response
-        if r is None or r.WhichOneof("result") != "schema_change":
-            return None
-        return bp.SchemaChange.parse(r.schema_change.SerializeToString())
+    def schema_change(self) -> proto.SchemaChange | None:
+        change = self._schema_change
+        if isinstance(change, _Unread):
+            r = self._response
+            if r is not None and r.WhichOneof("result") == "schema_change":
+                change = to_dataclass(r.schema_change, proto.SchemaChange)
+            else:
+                change = None
+            self._schema_change = change
+        return change
 
     @property
     def columns(self) -> list[Column]:
@@ -119,10 +175,34 @@ class Result:
         return iter(self.rows)
 
     def __len__(self) -> int:
+        deferred = self._deferred
+        if deferred is not None:  # counted without decoding anything
+            return deferred.count
         return len(self.rows)
 
     def __repr__(self) -> str:
+        # reads the wire message's enum directly: a repr converts nothing
         extra = ", more pages" if self.has_more_pages else ""
-        if self.schema_change is not None:
-            extra += f", schema_change={self.schema_change.change_type.name}"
-        return f"<Result {len(self.rows)} row(s){extra}>"
+        r = self._response
+        if r is not None and r.WhichOneof("result") == "schema_change":
+            name = query_pb2.SchemaChange.Type.Name(r.schema_change.change_type)
+            extra += f", schema_change={name}"
+        return f"<Result {len(self)} row(s){extra}>"
+
+
+class DeferredRows(Protocol):
+    """Rows not decoded yet: how many there are, and all of them decoded."""
+
+    @property
+    def count(self) -> int: ...
+
+    def decode_all(self) -> list[Row]: ...
+
+
+class _Unread:
+    """Marks a lazily converted attribute not read yet (None is a value)."""
+
+    __slots__ = ()
+
+
+_UNREAD = _Unread()

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, ClassVar, SupportsIndex, overload
 
-__all__ = ["Row", "make_row", "row_class"]
+__all__ = ["Row", "make_row", "new_row_class", "row_class"]
 
 
 class Row(tuple[Any, ...]):
@@ -83,6 +83,12 @@ def row_class(names: tuple[str, ...]) -> type[Row]:
     index: dict[str, int] = {}
     for i, name in enumerate(names):
         index.setdefault(name, i)
+    return new_row_class(names, index)
+
+
+def new_row_class(names: tuple[str, ...], index: dict[str, int]) -> type[Row]:
+    """A new `Row` subclass from names and their name -> first position index
+    (uncached: for schemas too wide to hash and index in one go)."""
     attrs: dict[str, Any] = {"__slots__": (), "_fields": names, "_index": index}
     return type("Row", (Row,), attrs)
 

@@ -52,8 +52,6 @@ _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 
 NANOS_PER_DAY: Final = 86_400_000_000_000
-_UTC = _dt.UTC
-_EPOCH_DATETIME: Final = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
 _EPOCH_ORDINAL: Final = _dt.date(1970, 1, 1).toordinal()
 # Inclusive bounds of what datetime.date / datetime.datetime can represent.
 DATE_MIN_DAYS: Final = _dt.date.min.toordinal() - _EPOCH_ORDINAL
@@ -102,7 +100,10 @@ class Varint(int):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"Varint({int(self)!r})"
+        try:
+            return f"Varint({int(self)!r})"
+        except ValueError:  # over int->str's digit limit: a repr must not raise
+            return f"Varint(<{self.bit_length()}-bit integer>)"
 
 
 class Udt(Mapping[str, Any]):
@@ -246,13 +247,17 @@ class Date:
 
     @classmethod
     def from_date(cls, value: _dt.date) -> Date:
-        return cls(value.toordinal() - _EPOCH_ORDINAL)
+        from .codec.temporal import date_to_days  # the codec imports this module
+
+        return cls(date_to_days(value))
 
     def to_date(self) -> _dt.date:
         """The ``datetime.date``; ValueError outside years 1..9999."""
+        from .codec.temporal import days_to_date
+
         if not DATE_MIN_DAYS <= self.days <= DATE_MAX_DAYS:
             raise ValueError(f"Date({self.days}) is outside datetime.date's range")
-        return _dt.date.fromordinal(self.days + _EPOCH_ORDINAL)
+        return days_to_date(self.days)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -269,15 +274,17 @@ class Timestamp:
     def from_datetime(cls, value: _dt.datetime) -> Timestamp:
         """Naive datetimes are taken as UTC; sub-millisecond precision is
         truncated toward negative infinity."""
-        if value.tzinfo is None or value.utcoffset() is None:
-            value = value.replace(tzinfo=_UTC)
-        return cls((value - _EPOCH_DATETIME) // _dt.timedelta(milliseconds=1))
+        from .codec.temporal import datetime_to_ms
+
+        return cls(datetime_to_ms(value))
 
     def to_datetime(self) -> _dt.datetime:
         """The timezone-aware UTC datetime; ValueError outside years 1..9999."""
+        from .codec.temporal import ms_to_utc
+
         if not TIMESTAMP_MIN_MS <= self.ms <= TIMESTAMP_MAX_MS:
             raise ValueError(f"Timestamp({self.ms}) is outside datetime's range")
-        return _EPOCH_DATETIME + _dt.timedelta(milliseconds=self.ms)
+        return ms_to_utc(self.ms)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -292,15 +299,14 @@ class Time:
 
     @classmethod
     def from_time(cls, value: _dt.time) -> Time:
-        seconds = value.hour * 3600 + value.minute * 60 + value.second
-        return cls(seconds * 1_000_000_000 + value.microsecond * 1000)
+        from .codec.temporal import time_to_nanos
+
+        return cls(time_to_nanos(value))
 
     def to_time(self) -> _dt.time:
         """The ``datetime.time``; ValueError when precision would be lost."""
+        from .codec.temporal import micros_to_time
+
         if self.nanos % 1000:
             raise ValueError("datetime.time cannot hold sub-microsecond precision")
-        micros = self.nanos // 1000
-        seconds, us = divmod(micros, 1_000_000)
-        minutes, s = divmod(seconds, 60)
-        h, m = divmod(minutes, 60)
-        return _dt.time(h, m, s, us)
+        return micros_to_time(self.nanos // 1000)

@@ -1,4 +1,7 @@
-"""`python -m benchmarks [--quick] [--only unary,rows,...]`: see benchmarks/README.md."""
+"""`python -m benchmarks [--quick] [--only unary,rows,...]`: see benchmarks/README.md.
+
+`python -m benchmarks emulator [...]` runs the emulator's benchmark instead
+(`benchmarks/emulator.py`)."""
 
 from __future__ import annotations
 
@@ -151,6 +154,11 @@ async def amain(argv: list[str] | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    rest = sys.argv[1:] if argv is None else argv
+    if rest[:1] == ["emulator"]:
+        from .emulator import main as emulator_main
+
+        return emulator_main(rest[1:])
     if parse_args(argv).loop == "uvloop":
         import uvloop
 

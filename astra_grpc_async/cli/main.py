@@ -7,7 +7,8 @@
 
 `cql` and `load` talk to `--endpoint` (with `--token`), else to the endpoint
 the environment names (STARGATE_GRPC_ENDPOINT, or ASTRA_DB_ID + ASTRA_DB_REGION
-+ ASTRA_DB_APPLICATION_TOKEN), else to an embedded emulator. They need the
++ ASTRA_DB_APPLICATION_TOKEN), else to an embedded emulator; a flag wins over
+the environment for each setting (`connection.resolve_target`). They need the
 `cli` extra; `demo` and `emulator` need nothing more than the driver.
 """
 
@@ -16,26 +17,43 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
+import dataclasses
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NoReturn
 
-from .. import config, errors
+from .. import errors
+from .._version import __version__
+from .connection import CliFailure, add_connection_options, connect
 
-if TYPE_CHECKING:
-    from ..client import Client
-
+# The exit codes, as the README's "Command line" section lists them.
 EXIT_OK = 0
-EXIT_FAILURE = 1  # configuration, connection, missing extra
-EXIT_CQL_ERROR = 2  # a statement failed
+EXIT_FAILURE = 1  # usage, configuration, connection refused, wrong token, missing extra
+EXIT_CQL_ERROR = 2  # a statement failed (load: no operation succeeded)
+EXIT_INTERRUPTED = 130  # Ctrl-C outside the interactive shell
 
 INSTALL_HINT = "pip install 'astra-grpc-async[cli]'"
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit with EXIT_FAILURE (argparse's own default is 2, which
+    here means that a statement failed)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILURE, f"{self.prog}: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -49,21 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "cql":
         if not _have("rich", "prompt_toolkit"):
             return EXIT_FAILURE
-        return _run(cql_main(args))
+        stdin_text = None
+        if args.execute is None and args.file is None and not sys.stdin.isatty():
+            # read before the event loop starts, so that Ctrl-C interrupts the read
+            stdin_text = sys.stdin.read()
+        return _run(cql_main(args, stdin_text=stdin_text))
     if args.command == "load":
         if not _have("rich", "hdrh", *(["matplotlib"] if args.plot else [])):
             return EXIT_FAILURE
         return _run(load_main(args))
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses first
-    return EXIT_FAILURE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="astra-grpc",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"astra-grpc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="a short tour against the embedded emulator")
     from ..emulator.__main__ import build_parser as build_emulator_parser
@@ -71,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     build_emulator_parser(sub.add_parser("emulator", help="run the emulator standalone"))
 
     cql = sub.add_parser("cql", help="an interactive CQL shell (needs the cli extra)")
-    _connection_options(cql)
+    add_connection_options(cql)
     mode = cql.add_mutually_exclusive_group()
     mode.add_argument("-e", "--execute", metavar="STMT", help="run these statements and exit")
     mode.add_argument("-f", "--file", type=Path, help="run the statements in FILE and exit")
@@ -90,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
 
     load = sub.add_parser("load", help="a load generator (needs the cli extra)")
-    _connection_options(load)
+    add_connection_options(load)
     load.add_argument("--duration", type=_positive_float, help="seconds (default 10)")
     load.add_argument("--count", type=_positive_int, help="stop after this many operations")
     load.add_argument("--concurrency", type=_positive_int, default=32, help="workers")
@@ -110,84 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _connection_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("connection")
-    group.add_argument(
-        "--endpoint",
-        help=f"host:port (default: ${config.ENV_ENDPOINT}, Astra from the environment, "
-        "or an embedded emulator)",
-    )
-    group.add_argument(
-        "--token",
-        help=f"token (default: ${config.ENV_TOKEN} or ${config.ENV_ASTRA_TOKEN}; "
-        "prefer the environment: arguments show in the process list)",
-    )
-    group.add_argument("--keyspace", help="default keyspace for unqualified names")
-    group.add_argument("--tls", action=argparse.BooleanOptionalAction, default=None,
-                       help="force TLS on/off (default: on except for loopback)")  # fmt: skip
-    group.add_argument("--timeout", type=_positive_float, default=None, help="seconds per call")
-    group.add_argument(
-        "--emulator", action="store_true", help="use an embedded emulator even if env is set"
-    )
-    group.add_argument(
-        "--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), default=None,
-        help="log the driver to stderr at this level (tokens are masked)",
-    )  # fmt: skip
-
-
-# --- where to connect ----------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def connect(
-    args: argparse.Namespace,
-    *,
-    env: dict[str, str] | None = None,
-    say: Callable[[str], None] | None = None,
-) -> AsyncIterator[Client]:
-    """A client for the endpoint `args` / the environment name, or for an
-    embedded emulator started for the duration of the block."""
-    from ..client import Client
-
-    env = dict(os.environ) if env is None else env
-    if args.log_level:
-        from .logging_config import configure_logging
-
-        secrets = [args.token, env.get(config.ENV_TOKEN), env.get(config.ENV_ASTRA_TOKEN)]
-        configure_logging(args.log_level, secrets=[s for s in secrets if s])
-    options: dict[str, Any] = {"timeout": args.timeout, "tls": args.tls}
-    if args.keyspace:
-        options["keyspace"] = args.keyspace
-    if args.endpoint and not args.emulator:
-        token = args.token or env.get(config.ENV_TOKEN) or env.get(config.ENV_ASTRA_TOKEN)
-        async with Client(args.endpoint, token=token or None, **options) as client:
-            yield client
-        return
-    settings_present = env.get(config.ENV_ENDPOINT) or env.get(config.ENV_ASTRA_ID)
-    if settings_present and not args.emulator:
-        if args.keyspace is None and env.get(config.ENV_KEYSPACE):
-            options["keyspace"] = env[config.ENV_KEYSPACE]
-        client = Client.from_env(env, **options)
-        async with client:
-            yield client
-        return
-    from ..emulator import serve
-
-    async with serve(port=0) as server:
-        if say is not None:
-            say(f"embedded emulator on {server.endpoint} (no endpoint configured)")
-        async with Client(server.endpoint, token=server.token, **options) as client:
-            yield client
-
-
 def _run(coro: Any) -> int:
     try:
         return int(asyncio.run(coro))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except errors.ConfigError as exc:
         print(f"astra-grpc: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except CliFailure as exc:
+        print(f"astra-grpc: {exc.message}", file=sys.stderr)
+        return exc.code
 
 
 def _have(*modules: str) -> bool:
@@ -211,14 +166,25 @@ def _have(*modules: str) -> bool:
 
 # --- cql -------------------------------------------------------------------------
 
+UNBOUNDED_WIDTH = 1_000_000
+
+
+def _unbounded(console: Any) -> Any:
+    """Off a terminal (a pipe, a file, a CI log) nothing is cut to fit 80
+    columns: tables take the width their values need."""
+    if not console.is_terminal:
+        console.width = UNBOUNDED_WIDTH
+    return console
+
 
 async def cql_main(args: argparse.Namespace, *, stdin_text: str | None = None) -> int:
     from rich.console import Console
 
+    from .completion import CqlCompleter
     from .shell import CqlShell, default_history_path, make_prompt
 
-    console = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    console = _unbounded(Console(highlight=False))
+    err = _unbounded(Console(stderr=True, highlight=False))
     text: str | None = args.execute
     if args.file is not None:
         try:
@@ -226,8 +192,6 @@ async def cql_main(args: argparse.Namespace, *, stdin_text: str | None = None) -
         except OSError as exc:
             err.print(f"[red]cannot read {args.file}: {exc}[/]")
             return EXIT_FAILURE
-    if text is None and stdin_text is None and not sys.stdin.isatty():
-        stdin_text = sys.stdin.read()
     if text is None:
         text = stdin_text
     async with connect(args, say=lambda m: err.print(m, style="dim")) as client:
@@ -238,9 +202,11 @@ async def cql_main(args: argparse.Namespace, *, stdin_text: str | None = None) -
             )  # fmt: skip
             return await shell.run_text(text, stop_on_error=not args.continue_on_error)
         history = args.history if args.history is not None else default_history_path()
+        completer = CqlCompleter()
         shell = CqlShell(
             client, console, page_size=args.page_size, output=args.format,
-            timeout=args.timeout, error_console=err, prompt=make_prompt(history),
+            timeout=args.timeout, error_console=err, completer=completer,
+            prompt=make_prompt(history, completer=completer),
         )  # fmt: skip
         return await shell.interact()
 
@@ -277,6 +243,8 @@ async def load_main(args: argparse.Namespace, *, handle_sigint: bool = True) -> 
     if handle_sigint:
         _on_sigint(stop.set)
     async with connect(args, say=lambda m: console.print(m, style="dim")) as client:
+        if args.keyspace is None and client.keyspace:  # from the environment
+            cfg = dataclasses.replace(cfg, keyspace=client.keyspace)
         target = ", ".join(map(str, client.endpoints))
         progress = None if args.quiet else Progress(console, cfg)
         try:

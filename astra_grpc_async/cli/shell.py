@@ -4,46 +4,50 @@
     astra-grpc cql --endpoint host:8090 --token T    # any Stargate endpoint
     astra-grpc cql -e "SELECT * FROM ks.t;"          # one statement, for scripts
 
-Statements end with `;` and may span lines. Results are rich tables; a
-query with more pages stops at a `--More--` prompt. Besides CQL the shell
-understands `USE <keyspace>` (kept by the shell: the API itself is
-stateless), `PAGING <n>|OFF`, `HELP` and `EXIT`/`QUIT`.
+Statements end with `;` and may span lines (one history entry each).
+Results are rich tables; a query with more pages stops at a `--More--`
+prompt that any key continues (q stops). Besides CQL the shell understands
+`USE <keyspace>` (kept by the shell: the API itself is stateless),
+`DESCRIBE ...`, `EXPAND ON|OFF`, `PAGING <n>|OFF`, `HELP` and `EXIT`/`QUIT`;
+Tab completes keywords, keyspaces, tables and columns.
 
 Needs the `cli` extra (rich, prompt_toolkit).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import ipaddress
+import contextlib
 import json
-import math
+import os
 import re
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from decimal import Decimal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from .. import errors
 from ..client import Client
 from ..result import Result
-from ..types import Duration, Udt
+from .completion import CqlCompleter, SchemaNames
+from .connection import is_connection_failure
+from .describe import describe, is_describe
+from .formatting import format_value, render_error, render_result, to_jsonable
 
 __all__ = ["CqlShell", "format_value", "render_result", "split_statements", "to_jsonable"]
 
 EXIT_OK = 0
+EXIT_CONNECTION = 1  # the server is unreachable or refuses the token
 EXIT_CQL_ERROR = 2
-MORE = "--More-- (Enter: next page, q: stop) "
+MORE = "--More-- (any key: next page, q: stop)"
 
 HELP = """\
-Statements end with ';' and may span several lines.
+Statements end with ';' and may span several lines; Tab completes names.
   USE <keyspace>;       unqualified names use this keyspace (kept by the shell)
+  DESCRIBE KEYSPACES; | TABLES; | TYPES; | SCHEMA;
+  DESCRIBE KEYSPACE [ks]; | TABLE [ks.]t; | TYPE [ks.]u;   CQL that recreates it
+  EXPAND ON; | OFF;     one block per row, a line per column
   PAGING <n>; | OFF;    rows per page (OFF: read every page without stopping)
   HELP;  EXIT;  QUIT;   (Ctrl-D also leaves, Ctrl-C drops the statement being typed)
 """
@@ -108,100 +112,6 @@ def _has_code(text: str) -> bool:
     return bool(_COMMENT.sub("", text).strip())
 
 
-# --- showing values ----------------------------------------------------------
-
-
-def format_value(value: Any) -> str:
-    """A value as CQL-ish text (`null`, quoted strings inside collections)."""
-    return _fmt(value, top=True)
-
-
-def _fmt(value: Any, *, top: bool) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return value if top else "'" + value.replace("'", "''") + "'"
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="milliseconds")
-    if isinstance(value, Udt):
-        inner = ", ".join(f"{k}: {_fmt(v, top=False)}" for k, v in value.items())
-        return "{" + inner + "}"
-    if isinstance(value, Mapping):
-        inner = ", ".join(f"{_fmt(k, top=False)}: {_fmt(v, top=False)}" for k, v in value.items())
-        return "{" + inner + "}"
-    if isinstance(value, set | frozenset):
-        return "{" + ", ".join(sorted(_fmt(v, top=False) for v in value)) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v, top=False) for v in value) + "]"
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_fmt(v, top=False) for v in value) + ")"
-    if isinstance(value, Duration):
-        return f"{value.months}mo{value.days}d{value.nanos}ns"
-    return str(value)
-
-
-def to_jsonable(value: Any) -> Any:
-    """A value as something `json.dumps` takes (for `--format json`)."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, Decimal | uuid.UUID | ipaddress.IPv4Address | ipaddress.IPv6Address):
-        return str(value)
-    if isinstance(value, dt.date | dt.time):  # datetime is a date
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(to_jsonable(k)): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [to_jsonable(v) for v in value]
-        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    return str(value)
-
-
-def render_result(result: Result, console: Console, *, title: str | None = None) -> None:
-    """Print one page: a table for rows, a line for a schema change, warnings."""
-    for warning in result.warnings:
-        console.print(f"[yellow]Warning:[/] {escape(warning)}")
-    change = result.schema_change
-    if change is not None:
-        name = change.name or ""
-        what = f"{change.keyspace}.{name}" if name else change.keyspace
-        console.print(f"{change.change_type.name} {change.target.name} {escape(what)}")
-        return
-    if not result.columns:
-        return  # a plain write: nothing to show, as in cqlsh
-    table = Table(title=title, show_lines=False, header_style="bold magenta")
-    for col in result.columns:
-        table.add_column(escape(col.name), overflow="fold")
-    for row in result.rows:
-        table.add_row(*(_cell(v) for v in row))
-    console.print(table)
-    count = len(result.rows)
-    console.print(f"({count} row{'s' if count != 1 else ''})", style="dim")
-
-
-def _cell(value: Any) -> str:
-    text = escape(format_value(value))
-    return "[dim]null[/]" if value is None else text
-
-
-def render_error(exc: BaseException, console: Console) -> None:
-    code = getattr(exc, "code", None)
-    where = f" [{code}]" if code else ""
-    message = getattr(exc, "message", None) or str(exc)
-    console.print(f"[bold red]{type(exc).__name__}{where}:[/] {escape(message)}")
-
-
 # --- the shell ---------------------------------------------------------------
 
 Prompt = Callable[[str], Awaitable[str]]
@@ -226,6 +136,7 @@ class CqlShell:
         prompt: Prompt | None = None,
         timeout: float | None = None,
         error_console: Console | None = None,
+        completer: CqlCompleter | None = None,
     ) -> None:
         if output not in ("table", "json"):
             raise ValueError(f"unknown output format {output!r}")
@@ -237,7 +148,10 @@ class CqlShell:
         self.output = output
         self.prompt = prompt
         self.timeout = timeout
+        self.completer = completer
+        self.expand = False
         self.errors = 0
+        self.connection_lost = False
         self.done = False
 
     @property
@@ -245,13 +159,16 @@ class CqlShell:
         return f"cql:{self.keyspace}> " if self.keyspace else "cql> "
 
     async def run_text(self, text: str, *, stop_on_error: bool = True) -> int:
-        """Run every statement of `text`; the exit code (2 after an error).
+        """Run every statement of `text`; the exit code (2 after an error, 1
+        when the connection failed: nothing after that could run).
         An unterminated last statement is run too."""
         statements, rest = split_statements(text)
         if rest:
             statements.append(rest.strip())
         for stmt in statements:
             ok = await self.run_statement(stmt)
+            if self.connection_lost:
+                return EXIT_CONNECTION
             if (not ok and stop_on_error) or self.done:
                 break
         return EXIT_CQL_ERROR if self.errors else EXIT_OK
@@ -264,6 +181,7 @@ class CqlShell:
             f"Connected to {', '.join(map(str, self.client.endpoints))}. "
             "Statements end with ';'. HELP; for help, EXIT; to leave."
         )
+        await self._refresh_names()
         buffer = ""
         while not self.done:
             try:
@@ -288,41 +206,62 @@ class CqlShell:
         if await self._shell_command(stmt):
             return True
         try:
-            await self._execute(stmt)
+            if is_describe(stmt):
+                text = await describe(
+                    self.client, stmt, keyspace=self.keyspace, timeout=self.timeout
+                )
+                self.console.out(text, highlight=False)
+            elif await self._execute(stmt):
+                await self._refresh_names()
         except errors.AgaError as exc:
             self.errors += 1
+            self.connection_lost = is_connection_failure(exc)
             render_error(exc, self.error_console)
             return False
         return True
 
-    async def _execute(self, stmt: str) -> None:
+    async def _refresh_names(self) -> None:
+        """Reread the names tab completion offers (after a schema change)."""
+        if self.completer is None:
+            return
+        self.completer.keyspace = self.keyspace
+        with contextlib.suppress(errors.AgaError):  # completion keeps the names it had
+            self.completer.names = await SchemaNames.read(self.client, timeout=self.timeout)
+
+    async def _execute(self, stmt: str) -> bool:
+        """Run a statement and show its pages; True when it changed the schema."""
         options: dict[str, Any] = {"keyspace": self.keyspace, "timeout": self.timeout}
         if self.page_size is not None:
             options["page_size"] = self.page_size
         result = await self.client.execute(stmt, **options)
+        if result.schema_change is not None:
+            self._show(result, 1)
+            return True
         page = 1
         while True:
             self._show(result, page)
             if result.paging_state is None:
-                return
+                return False
             if self.prompt is not None and self.page_size is not None:
                 try:
                     answer = await self.prompt(MORE)
                 except (EOFError, KeyboardInterrupt):
-                    return
+                    return False
                 if answer.strip().lower() in ("q", "quit", "n", "no"):
-                    return
+                    return False
             result = await self.client.execute(stmt, paging_state=result.paging_state, **options)
             page += 1
 
     def _show(self, result: Result, page: int) -> None:
         if self.output == "json":
+            types = [c.type for c in result.columns]
             for row in result.rows:
-                line = json.dumps({k: to_jsonable(v) for k, v in row.items()})
+                values = zip(row.keys(), row, types, strict=True)
+                line = json.dumps({k: to_jsonable(v, t) for k, v, t in values})
                 self.console.out(line, highlight=False)
             return
         title = f"page {page}" if page > 1 or result.paging_state else None
-        render_result(result, self.console, title=title)
+        render_result(result, self.console, title=title, expand=self.expand)
 
     async def _shell_command(self, stmt: str) -> bool:
         words = stmt.split()
@@ -337,11 +276,25 @@ class CqlShell:
             return True
         if head == "USE" and len(words) == 2:
             self.keyspace = _unquote(words[1])
+            if self.completer is not None:
+                self.completer.keyspace = self.keyspace
             self.console.print(f"now using keyspace {escape(self.keyspace)}")
             return True
+        if head == "EXPAND" and len(words) <= 2:
+            return self._expand(words[1] if len(words) == 2 else None)
         if head == "PAGING" and len(words) <= 2:
             return self._paging(words[1] if len(words) == 2 else None)
         return False
+
+    def _expand(self, arg: str | None) -> bool:
+        if arg is not None and arg.upper() not in ("ON", "OFF"):
+            self.errors += 1
+            self.error_console.print("[red]EXPAND takes ON or OFF[/]")
+            return True
+        if arg is not None:
+            self.expand = arg.upper() == "ON"
+        self.console.print(f"expanded output: {'ON' if self.expand else 'OFF'}")
+        return True
 
     def _paging(self, arg: str | None) -> bool:
         if arg is None:
@@ -370,6 +323,12 @@ def _is_shell_word(text: str) -> bool:
     return text.strip().upper() in ("EXIT", "QUIT", "HELP")
 
 
+def is_complete(text: str) -> bool:
+    """Whether Enter ends the input: a bare EXIT/QUIT/HELP, or no statement
+    in it is left without its `;` (empty input and comments included)."""
+    return _is_shell_word(text) or not split_statements(text)[1]
+
+
 # --- prompt_toolkit glue -------------------------------------------------------
 
 
@@ -377,23 +336,83 @@ def default_history_path() -> Path:
     return Path.home() / ".astra_grpc_history"
 
 
-def make_prompt(history: Path | None, **session_options: Any) -> Prompt:
+def make_prompt(
+    history: Path | None, *, completer: CqlCompleter | None = None, **session_options: Any
+) -> Prompt:
     """A prompt function on a prompt_toolkit PromptSession with a history file
-    (`history=None`: in memory). `session_options` go to PromptSession
-    (tests pass `input=` / `output=`)."""
+    (`history=None`: in memory; created 0600, it holds what was typed) and tab
+    completion. Enter inserts a newline until the statement is complete, so a
+    statement typed over several lines is one history entry. The `--More--`
+    prompt takes a single key. `session_options` go to PromptSession (tests
+    pass `input=` / `output=`)."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
     if history is not None:
-        history.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(history)
+    keys = KeyBindings()
+
+    @keys.add("enter")
+    @keys.add("c-j")
+    def _enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        if is_complete(buffer.text):
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
     session: PromptSession[str] = PromptSession(
         history=FileHistory(str(history)) if history is not None else InMemoryHistory(),
+        completer=completer,
+        complete_while_typing=False,
+        multiline=True,
+        key_bindings=keys,
+        prompt_continuation=lambda width, line, soft: "... ".rjust(width),
         **session_options,
     )
-    pager: PromptSession[str] = PromptSession(history=InMemoryHistory(), **session_options)
+    io_options = {k: v for k, v in session_options.items() if k in ("input", "output")}
 
     async def prompt(text: str) -> str:
-        # answers to --More-- stay out of the statement history
-        return await (pager if text == MORE else session).prompt_async(text)
+        if text == MORE:
+            return await _one_key(text, io_options)
+        return await session.prompt_async(text)
 
     return prompt
+
+
+def _create_private(path: Path) -> None:
+    """The history file, readable by its owner alone."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)  # also when it existed with wider permissions
+
+
+async def _one_key(text: str, io_options: dict[str, Any]) -> str:
+    """Show `text` and return the next key pressed (Enter gives "")."""
+    from prompt_toolkit.application import Application
+    from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+    from prompt_toolkit.layout import FormattedTextControl, Layout, Window
+
+    keys = KeyBindings()
+
+    @keys.add("<any>")
+    def _key(event: KeyPressEvent) -> None:
+        event.app.exit(result=event.data.strip())
+
+    @keys.add("c-c")
+    def _interrupt(event: KeyPressEvent) -> None:
+        event.app.exit(exception=KeyboardInterrupt())
+
+    @keys.add("c-d")
+    def _eof(event: KeyPressEvent) -> None:
+        event.app.exit(exception=EOFError())
+
+    app: Application[str] = Application(
+        layout=Layout(Window(FormattedTextControl(text), height=1)),
+        key_bindings=keys,
+        erase_when_done=True,
+        **io_options,
+    )
+    return await app.run_async()

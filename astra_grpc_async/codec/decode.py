@@ -1,9 +1,8 @@
 """`stargate.Value` -> Python values, with converters built once per result schema.
 
-`build_decoder(columns)` turns a result's column specs into a `RowsDecoder`
-holding one converter per column (cached by the serialized specs, so a
-schema seen before costs one dict lookup), and `RowsDecoder.decode(rows)`
-applies them in a comprehension: nothing is looked up per value.
+`build_converter(spec)` makes the converter of one CQL type; `rows.py` holds
+one per column of a result schema (`RowsDecoder`, cached per schema) and
+applies them per row: nothing is looked up per value.
 
 Null check. Every converter must turn a null Value (or one with no kind set)
 into None, and a Value of another kind into a ProtocolError. Measured with upb
@@ -42,29 +41,23 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Callable, Sequence
-from decimal import Decimal
-from functools import lru_cache
-from typing import Any, Final, TypeVar
+from collections.abc import Callable
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from typing import Any, Final
 
 from .._proto.stargate import query_pb2
 from ..errors import ProtocolError
-from ..row import Row, row_class
 from ..types import Duration, Udt
-from .rowcompile import compile_rows, inline_field
 from .temporal import ms_to_datetime, nanos_to_time, wire_to_date
 
 __all__ = [
     "Converter",
-    "RowsDecoder",
     "build_converter",
-    "build_decoder",
     "decode_value",
     "type_name",
 ]
 
 Converter = Callable[[query_pb2.Value], Any]
-T = TypeVar("T")
 
 _Basic = query_pb2.TypeSpec.Basic
 _UUID = uuid.UUID
@@ -162,9 +155,17 @@ def _decimal(v: query_pb2.Value) -> Decimal | None:
         scale = d.scale
         if scale >= 0x80000000:  # a signed 32-bit scale carried in a uint32
             scale -= 0x100000000
-        # Building from text is exact (no context rounding), unlike scaleb().
-        return Decimal(f"{_from_bytes(x, 'big', signed=True)}E{-scale}")
+        if len(x) <= _DECIMAL_TEXT_BYTES:
+            # Building from text is exact (no context rounding), unlike scaleb().
+            return Decimal(f"{_from_bytes(x, 'big', signed=True)}E{-scale}")
+        # int -> str refuses over 4,300 digits; an unbounded context keeps scaleb() exact
+        return Decimal(_from_bytes(x, "big", signed=True)).scaleb(-scale, _EXACT)
     return None
+
+
+# 1,700 bytes hold at most ~4,100 decimal digits: under int->str's 4,300-digit limit
+_DECIMAL_TEXT_BYTES: Final = 1700
+_EXACT: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def _timestamp(v: query_pb2.Value) -> Any:
@@ -383,92 +384,3 @@ def type_name(spec: query_pb2.TypeSpec) -> str:
         name = spec.udt.name or "udt"
         return f"frozen<{name}>" if spec.udt.frozen else name
     return "unknown"
-
-
-# --- rows -------------------------------------------------------------------------
-
-
-def _wrong_length() -> bool:
-    raise ProtocolError("a row with the wrong number of values")  # `_diagnose` says more
-
-
-class RowsDecoder:
-    """Decodes rows of one result schema; get one from `build_decoder`."""
-
-    __slots__ = ("_fast", "_types", "columns", "converters", "names", "row_class")
-
-    def __init__(self, columns: Sequence[query_pb2.ColumnSpec]) -> None:
-        self.columns: tuple[query_pb2.ColumnSpec, ...] = tuple(columns)
-        self.names: tuple[str, ...] = tuple(c.name for c in self.columns)
-        self._types: tuple[str, ...] = tuple(type_name(c.type) for c in self.columns)
-        converters = []
-        for c in self.columns:
-            try:
-                converters.append(build_converter(c.type))
-            except ProtocolError as exc:
-                raise ProtocolError(f"column {c.name!r}: {exc}") from None
-        self.converters: tuple[Converter, ...] = tuple(converters)
-        self.row_class: type[Row] = row_class(self.names)
-        fields = [inline_field(c.type) for c in self.columns]
-        self._fast = compile_rows(self.converters, fields, self.row_class)
-
-    def decode(self, rows: Sequence[query_pb2.Row]) -> list[Row]:
-        """The rows as `Row` objects (ProtocolError naming row and column for a
-        value that does not match its column type)."""
-        try:
-            return self._fast(rows)
-        except Exception as exc:
-            error = self._diagnose(rows)
-            if error is None:
-                raise
-            raise error from exc
-
-    def decode_row(self, row: query_pb2.Row) -> Row:
-        """One row as a `Row`."""
-        return self.decode([row])[0]
-
-    def decode_into(self, rows: Sequence[query_pb2.Row], cls: Callable[..., T]) -> list[T]:
-        """The rows as ``cls(**{column: value})``, e.g. a dataclass whose fields
-        are the column names."""
-        pairs = tuple(zip(self.names, self.converters, strict=True))
-        n = len(pairs)
-        try:
-            return [
-                cls(**{name: c(v) for (name, c), v in zip(pairs, values, strict=False)})
-                for r in rows
-                if len(values := r.values) == n or _wrong_length()
-            ]
-        except Exception as exc:
-            error = self._diagnose(rows)
-            if error is None:
-                raise  # the values are fine: `cls` does not take these columns
-            raise error from exc
-
-    def _diagnose(self, rows: Sequence[query_pb2.Row]) -> ProtocolError | None:
-        # Slow path, only after a failure: find the row and column to blame.
-        for i, r in enumerate(rows):
-            values = r.values
-            if len(values) != len(self.converters):
-                return ProtocolError(
-                    f"row {i} has {len(values)} values for {len(self.converters)} columns"
-                )
-            for name, tname, conv, v in zip(
-                self.names, self._types, self.converters, values, strict=True
-            ):
-                try:
-                    conv(v)
-                except Exception as exc:
-                    return ProtocolError(f"row {i}, column {name!r} ({tname}): {exc}")
-        return None
-
-
-def build_decoder(columns: Sequence[query_pb2.ColumnSpec]) -> RowsDecoder:
-    """The decoder for a result schema; built once per distinct schema (cached
-    by the serialized column specs)."""
-    key = tuple(c.SerializeToString(deterministic=True) for c in columns)
-    return _cached_decoder(key)
-
-
-@lru_cache(maxsize=512)
-def _cached_decoder(key: tuple[bytes, ...]) -> RowsDecoder:
-    return RowsDecoder([query_pb2.ColumnSpec.FromString(b) for b in key])

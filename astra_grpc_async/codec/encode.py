@@ -107,7 +107,8 @@ def _decimal(out: query_pb2.Value, v: Decimal) -> None:
     scale = -exponent
     if not _INT32_MIN <= scale <= _INT32_MAX:
         raise _Failure(f"decimal scale {scale} does not fit in 32 bits")
-    unscaled = int("".join(map(str, digits))) if digits else 0
+    # from the digit tuple, not from text: int(str) refuses over 4,300 digits
+    unscaled = int(Decimal((0, digits, 0))) if digits else 0
     if sign:
         unscaled = -unscaled
     d = out.decimal

@@ -11,5 +11,6 @@ Standalone: `python -m astra_grpc_async.emulator --port 8090 --token T`.
 from .faults import ERRORS as FAULT_ERRORS
 from .faults import Faults
 from .server import EmulatorServer, ServerTLS, serve
+from .startup import EmulatorStartError
 
-__all__ = ["FAULT_ERRORS", "EmulatorServer", "Faults", "ServerTLS", "serve"]
+__all__ = ["FAULT_ERRORS", "EmulatorServer", "EmulatorStartError", "Faults", "ServerTLS", "serve"]

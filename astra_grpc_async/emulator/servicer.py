@@ -20,9 +20,11 @@ from google.rpc import error_details_pb2, status_pb2
 
 from .._proto.stargate import query_pb2, stargate_pb2_grpc
 from . import journal as jr
+from .durable import Durable
 from .engine import Engine, Outcome
 from .errors import CqlError
 from .faults import Faults
+from .streams import DEFAULT_STREAM_WINDOW, StreamStats, StreamWindow
 
 log = logging.getLogger("astra_grpc_async.emulator")
 
@@ -53,16 +55,20 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         engine: Engine,
         tokens: Iterable[str],
         faults: Faults,
-        journal: jr.Journal | None = None,
+        durable: Durable | None = None,
         clock: Callable[[], int] = time.time_ns,
+        issued: Callable[[str], bool] | None = None,
+        stream_window: int = DEFAULT_STREAM_WINDOW,
     ) -> None:
         self._engine = engine
         self._tokens = [t.encode() for t in tokens]
+        self._issued = issued  # the Auth API's live tokens (sliding expiry)
         self._faults = faults
-        self._journal = journal
+        self._durable = durable
         self._clock = clock
         self._last_micros = 0
         self.calls = 0
+        self.streams = StreamStats(stream_window)
 
     # --- helpers ------------------------------------------------------------
 
@@ -77,6 +83,8 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         ok = False
         for known in self._tokens:  # constant time per comparison, every token checked
             ok |= hmac.compare_digest(given, known)
+        if not ok and self._issued is not None:
+            ok = self._issued(token)
         return None if ok else "Invalid token"
 
     def _now_micros(self) -> int:
@@ -99,12 +107,9 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         self.calls += 1
         if self._faults.active:
             await self._faults.apply(method, statements)
-        now = self._now_micros()
-        outcome = execute(request, now)
-        if outcome.mutated and self._journal is not None:
-            # appended before any await: the log keeps execution order
-            await self._journal.record(kind, request.SerializeToString(), now)
-        return outcome.response
+        if self._durable is not None:  # answers wait for the commits they rest on
+            return await self._durable.run(request, kind, execute, self._now_micros)
+        return execute(request, self._now_micros()).response
 
     def _query(self, request: query_pb2.Query, now: int) -> Outcome:
         return self._engine.execute(request, now_micros=now)
@@ -147,7 +152,10 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         denied = self._auth_error(context)
         if denied is not None:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, denied)
+        # answers wait here; the window keeps them (and the requests being
+        # executed) to at most `window` per stream
         out: asyncio.Queue[query_pb2.StreamingResponse | None] = asyncio.Queue()
+        window = StreamWindow(self.streams)
         tasks: set[asyncio.Task[None]] = set()
 
         async def handle(req: _Req) -> None:
@@ -164,7 +172,14 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
 
         async def read() -> None:
             try:
-                async for req in requests:
+                while True:
+                    await window.acquire()  # no free slot: stop reading this stream
+                    try:
+                        req = await anext(requests)
+                    except StopAsyncIteration:
+                        window.unread()
+                        break
+                    window.received()
                     task = asyncio.create_task(handle(req))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
@@ -177,6 +192,7 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         try:
             while (item := await out.get()) is not None:
                 yield item  # completion order: no correlation id in the protocol
+                window.release()  # resumed once gRPC has taken the message
             await reader  # surfaces a failed read (e.g. client cancelled)
         finally:
             reader.cancel()

@@ -66,4 +66,4 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--data-dir" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_info:
         main(["load", "--read-ratio", "2"])
-    assert exit_info.value.code == 2 and "between 0 and 1" in capsys.readouterr().err
+    assert exit_info.value.code == 1 and "between 0 and 1" in capsys.readouterr().err

@@ -117,7 +117,7 @@ async def test_cancel_leaves_nothing_behind(
         # nothing stays pending (grpc's own tasks may need a few ticks to end)
         await _until(lambda: not _live(before), 1.0, lambda: _live(before))
         assert client.in_flight == 0
-        assert all(ch.in_flight == 0 for ch in client._pool.channels)
+        assert all(ch.in_flight == 0 for ch in client._session.pool.channels)
         await _server_settles(before)
         server.faults.clear()
         # everything still works afterwards

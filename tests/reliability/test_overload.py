@@ -77,7 +77,7 @@ async def test_20k_callers_through_256_slots(emulator_process: tuple[str, str]) 
             deadline = time.monotonic() + 120
             while not done.is_set() and time.monotonic() < deadline:
                 peak["in_flight"] = max(peak["in_flight"], client.in_flight)
-                per_channel = sum(ch.in_flight for ch in client._pool.channels)
+                per_channel = sum(ch.in_flight for ch in client._session.pool.channels)
                 peak["channels"] = max(peak["channels"], per_channel)
                 if peak["samples"] % 50 == 0:
                     peak["rss"] = max(peak["rss"], me.memory_info().rss)

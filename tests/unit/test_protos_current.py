@@ -37,6 +37,21 @@ def test_generated_code_is_current(tmp_path: Path) -> None:
     stale = [name for name in committed if committed[name] != regenerated[name]]
     assert not stale, f"stale generated files {stale}: run `nox -s protos`"
     assert not filecmp.dircmp(ROOT / "astra_grpc_async" / "_proto", fresh).diff_files
+    public = (ROOT / "astra_grpc_async" / "proto.py").read_text()
+    assert public == gen.public_module(fresh), "stale proto.py: run `nox -s protos`"
+
+
+def test_public_module_exports_the_whole_schema() -> None:
+    from astra_grpc_async import proto
+    from astra_grpc_async._proto.bp import stargate
+
+    for name in stargate.__all__:
+        assert getattr(proto, name) is getattr(stargate, name)
+    for name in ("Query", "Values", "Value", "QueryParameters", "Batch", "BatchQuery"):
+        assert name in proto.__all__
+    for name in ("Response", "ResultSet", "StreamingResponse", "Status", "ErrorDetail"):
+        assert name in proto.__all__
+    assert proto.Consistency.LOCAL_QUORUM.value == 6
 
 
 def test_method_paths_match_the_contract() -> None:

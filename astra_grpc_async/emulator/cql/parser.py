@@ -1,9 +1,10 @@
 """Recursive-descent CQL parser: text -> `ast.Parsed`.
 
 `parse()` is cached per distinct text (the engine parses each statement text
-once, as a prepared statement would be). Errors are `CqlSyntaxError` with a
-Cassandra-style message that always starts with `line L:C ` (1-based line,
-0-based column of the offending token), e.g.
+once, as a prepared statement would be; the cache is bounded by text size).
+Errors are `CqlSyntaxError` with a Cassandra-style message that always
+starts with `line L:C ` (1-based line, 0-based column of the offending
+token), e.g.
 `line 1:0 no viable alternative at input 'SELEC'`.
 
 Choices the engine relies on (beyond the docstrings in `ast.py`):
@@ -50,11 +51,11 @@ Choices the engine relies on (beyond the docstrings in `ast.py`):
 from __future__ import annotations
 
 import decimal
-import functools
 import uuid as _uuid
 from typing import Final, Literal, NoReturn
 
 from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.cql.cache import TextCache
 from astra_grpc_async.emulator.cql.lexer import (
     BLOB,
     DURATION,
@@ -1372,7 +1373,10 @@ _OPERATORS: Final[dict[str, ast.Operator]] = {
 }
 
 
-@functools.lru_cache(maxsize=4096)
+# a statement text over 64 KiB is parsed anew each time rather than kept
+PARSED: Final[TextCache[ast.Parsed]] = TextCache(4096, 32 * 1024 * 1024, 64 * 1024)
+
+
 def parse(cql: str) -> ast.Parsed:
     """Parse one CQL statement (a trailing `;` is allowed).
 
@@ -1380,4 +1384,8 @@ def parse(cql: str) -> ast.Parsed:
     parse, and InvalidRequest for well-formed text that CQL refuses on its
     face (no PRIMARY KEY, unmatched INSERT names/values, bad type nesting).
     """
-    return _Parser(tokenize(cql)).parse()
+    parsed = PARSED.get(cql)
+    if parsed is None:
+        parsed = _Parser(tokenize(cql)).parse()
+        PARSED.put(cql, parsed, len(cql))
+    return parsed

@@ -317,8 +317,9 @@ def _alter_table(
 ) -> query_pb2.SchemaChange | None:
     table = _altered_table(catalog, ks_name, stmt.table.name)
     if isinstance(stmt, ast.AlterTableAdd):
+        added: list[Column] = []  # every column is checked before any is added
         for cd in stmt.columns:
-            if cd.name in table.columns:
+            if cd.name in table.columns or any(c.name == cd.name for c in added):
                 raise InvalidRequest(f"Column with name '{cd.name}' already exists")
             t = catalog.resolve(cd.type, ks_name)
             if cd.static and not table.clustering:
@@ -326,13 +327,16 @@ def _alter_table(
                     "Static columns are only useful (and thus allowed) if the table has at "
                     "least one clustering column"
                 )
-            if (t.kind == "counter") != table.is_counter and table.regulars:
+            others = [*table.regulars, *added]
+            counter = any(c.is_counter for c in others)
+            if (t.kind == "counter") != counter and others:
                 raise InvalidRequest(
                     f"Cannot add a counter column ({cd.name}) in a non counter column family"
                     if t.kind == "counter"
                     else f"Cannot add a non counter column ({cd.name}) in a counter column family"
                 )
-            table.regulars.append(Column(cd.name, t, "static" if cd.static else "regular"))
+            added.append(Column(cd.name, t, "static" if cd.static else "regular"))
+        table.regulars.extend(added)
     else:
         for name in stmt.columns:
             col = table.columns.get(name)

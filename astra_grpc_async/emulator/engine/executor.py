@@ -14,6 +14,7 @@ from typing import Any
 
 from astra_grpc_async._proto.stargate import query_pb2
 from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.cql.cache import TextCache
 from astra_grpc_async.emulator.cql.parser import parse
 from astra_grpc_async.emulator.errors import InvalidRequest
 
@@ -32,6 +33,7 @@ from .writes import WritePlan, apply_mutations, compile_delete, compile_insert, 
 __all__ = ["Engine", "Outcome"]
 
 DEFAULT_PAGE_SIZE = 100
+_LOGGED_CHARS = 1024
 _LOCAL_QUORUM = query_pb2.LOCAL_QUORUM
 _NO_KEYSPACE = (
     "No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename"
@@ -63,14 +65,15 @@ class Engine:
         self.system = SystemTables(self.catalog)
         self.clock = Clock()
         self.consistency_log: collections.deque[tuple[str, int]] = collections.deque(maxlen=1000)
-        self._plans: dict[tuple[str, str | None], Compiled] = {}
+        # plans of texts over 64 KiB are not kept: they are compiled per call
+        self._plans: TextCache[Compiled] = TextCache(4096, 32 * 1024 * 1024, 64 * 1024)
 
     # --- public API ------------------------------------------------------------
 
     def execute(self, query: query_pb2.Query, *, now_micros: int) -> Outcome:
         params = query.parameters
         consistency = params.consistency.value if params.HasField("consistency") else _LOCAL_QUORUM
-        self.consistency_log.append((query.cql, consistency))
+        self.consistency_log.append((_logged(query.cql), consistency))
         parsed = parse(query.cql)
         keyspace = params.keyspace.value if params.HasField("keyspace") else None
         now = (
@@ -125,7 +128,7 @@ class Engine:
     ) -> query_pb2.Response:
         items = []
         for q in batch.queries:
-            self.consistency_log.append((q.cql, consistency))
+            self.consistency_log.append((_logged(q.cql), consistency))
             parsed = parse(q.cql)
             stmt = parsed.statement
             if not isinstance(stmt, ast.Insert | ast.Update | ast.Delete):
@@ -213,9 +216,7 @@ class Engine:
         else:
             plan = self._compile_write(stmt, keyspace, binder)
         compiled = Compiled(version, plan, binder.specs)
-        if len(self._plans) > 4096:
-            self._plans.clear()
-        self._plans[key] = compiled
+        self._plans.put(key, compiled, len(cql))
         return compiled
 
     def _compile_write(
@@ -234,6 +235,11 @@ class Engine:
         if ks is None:
             raise InvalidRequest(_NO_KEYSPACE)
         return self.catalog.table(ks, name.name)
+
+
+def _logged(cql: str) -> str:
+    # the log keeps the last 1,000 statements: not 1,000 texts of any size
+    return cql if len(cql) <= _LOGGED_CHARS else cql[:_LOGGED_CHARS]
 
 
 def _mutated(response: query_pb2.Response) -> bool:

@@ -87,7 +87,9 @@ class Write:
             row.cells[col.name] = c
         return c
 
-    def set_collection(self, row: Row, col: Column, value: Any, shadow: int) -> None:
+    def set_collection(
+        self, row: Row, col: Column, value: Any, shadow: int, first: int | None = None
+    ) -> None:
         """Overwrite a whole non-frozen collection or UDT (deletion at ts-1,
         then the elements at ts); null / empty just deletes (at ts)."""
         cc = self._complex(row, col)
@@ -97,15 +99,19 @@ class Write:
             return
         if self.ts - 1 > shadow:
             cc.delete(self.ts - 1)
-        self.add_elements(row, col, value, shadow)
+        self.add_elements(row, col, value, shadow, first)
 
-    def add_elements(self, row: Row, col: Column, value: Any, shadow: int) -> None:
-        """Append to a list, add to a set, merge into a map."""
+    def add_elements(
+        self, row: Row, col: Column, value: Any, shadow: int, first: int | None = None
+    ) -> None:
+        """Append to a list, add to a set, merge into a map. `first`: the
+        list's element keys, drawn in advance (else drawn now)."""
         if not value:
             return
         kind = col.type.kind
         if kind == "list":
-            first = self.ctx.clock.next_seq(len(value))
+            if first is None:
+                first = self.ctx.clock.next_seq(len(value))
             self._put_paths(row, col, [(first + i, v) for i, v in enumerate(value)], shadow)
         elif kind == "udt":  # null fields are simply not written (as Cassandra does)
             fields = [(i, v) for i, v in enumerate(value) if v is not None]
@@ -116,10 +122,13 @@ class Write:
         else:
             self._put_paths(row, col, list(value), shadow)
 
-    def prepend(self, row: Row, col: Column, value: Any, shadow: int) -> None:
+    def prepend(
+        self, row: Row, col: Column, value: Any, shadow: int, first: int | None = None
+    ) -> None:
         if not value:
             return
-        first = self.ctx.clock.next_seq(len(value))
+        if first is None:
+            first = self.ctx.clock.next_seq(len(value))
         base = -(first + len(value))
         self._put_paths(row, col, [(base + i, v) for i, v in enumerate(value)], shadow)
 
@@ -146,43 +155,26 @@ class Write:
                 cc.items[k] = (path, new)
 
     def remove_elements(self, row: Row, col: Column, value: Any, shadow: int) -> None:
-        """`l = l - [..]` (every occurrence), `s = s - {..}`, `m = m - {keys}`."""
-        if not value:
-            return
-        t = col.type
-        if t.kind == "list":
-            cc = row.cells.get(col.name)
-            if type(cc) is not ComplexCell:
-                return
-            ek = sort_key(t.params[0])
-            drop = {ek(v) for v in value}
-            paths = [p for p, c in cc.live_items(self.now) if ek(c.value) in drop]
-            self._put_paths(row, col, [(p, None) for p in paths], shadow)
-        else:
+        """`s = s - {..}`, `m = m - {keys}` (lists: see `list_paths_of`)."""
+        if value:
             self._put_paths(row, col, [(e, None) for e in value], shadow)
 
     def set_field(self, row: Row, col: Column, index: int, value: Any, shadow: int) -> None:
         """`u.f = v` on a non-frozen UDT (v None deletes the field)."""
         self._put_paths(row, col, [(index, value)], shadow)
 
-    def set_element(self, row: Row, col: Column, key: Any, value: Any, shadow: int) -> None:
-        """`m[k] = v` (v None deletes the entry) or `l[i] = v`."""
-        t = col.type
-        if t.kind == "map":
-            self._put_paths(row, col, [(key, value)], shadow)
-            return
-        path = self._list_path(row, col, key, "set an element on")
+    def put_path(self, row: Row, col: Column, path: Any, value: Any, shadow: int) -> None:
+        """One element by its path: a map key, a set element, a list's
+        element key (v None deletes it)."""
         self._put_paths(row, col, [(path, value)], shadow)
 
-    def delete_element(self, row: Row, col: Column, key: Any, shadow: int) -> None:
-        t = col.type
-        if t.kind == "list":
-            path = self._list_path(row, col, key, "delete an element from")
-            self._put_paths(row, col, [(path, None)], shadow)
-        else:
-            self._put_paths(row, col, [(key, None)], shadow)
+    def delete_paths(self, row: Row, col: Column, paths: list[Any], shadow: int) -> None:
+        self._put_paths(row, col, [(p, None) for p in paths], shadow)
 
-    def _list_path(self, row: Row, col: Column, index: Any, action: str) -> Any:
+    # --- reads of a list (resolved before anything is applied) ----------------
+
+    def list_path(self, row: Row, col: Column, index: Any, action: str) -> Any:
+        """The element key of `l[index]` in the row as it is now."""
         cc = row.cells.get(col.name)
         items = cc.live_items(self.now) if type(cc) is ComplexCell else []
         if not items:
@@ -190,6 +182,15 @@ class Write:
         if not 0 <= index < len(items):
             raise InvalidRequest(f"List index {index} out of bound, list has size {len(items)}")
         return items[index][0]
+
+    def list_paths_of(self, row: Row, col: Column, values: Any) -> list[Any]:
+        """The element keys of every occurrence of `values` (`l = l - [..]`)."""
+        cc = row.cells.get(col.name)
+        if type(cc) is not ComplexCell or not values:
+            return []
+        ek = sort_key(col.type.params[0])
+        drop = {ek(v) for v in values}
+        return [p for p, c in cc.live_items(self.now) if ek(c.value) in drop]
 
 
 def _identity(x: Any) -> Any:

@@ -142,7 +142,7 @@ class SystemTables:
                 tables.append({
                     "keyspace_name": k.name, "table_name": t.name,
                     "comment": t.options.get("comment", ""), "default_time_to_live": t.default_ttl,
-                    "flags": ("compound",), "gc_grace_seconds": 864000, "id": t.id.bytes,
+                    "flags": ("compound",), "gc_grace_seconds": _gc_grace(t), "id": t.id.bytes,
                 })  # fmt: skip
                 for i in t.indexes.values():
                     options: tuple[tuple[str, str], ...] = (("target", i.target_text),)
@@ -171,6 +171,11 @@ class SystemTables:
         _fill(schema["columns"], columns)
         _fill(schema["types"], types)
         _fill(schema["indexes"], indexes)
+
+
+def _gc_grace(t: Table) -> int:
+    value = t.options.get("gc_grace_seconds", "").strip()
+    return int(value) if value.isdigit() else 864000  # Cassandra's default
 
 
 def _clustering_order(c: Column) -> str:

@@ -37,8 +37,21 @@ def _signed_byte(b: int) -> int:
     return b - 256 if b >= 128 else b
 
 
-@lru_cache(maxsize=65536)
+_CACHED_KEY_BYTES = 256  # 65,536 cached keys of at most this size: 16 MiB
+
+
 def murmur3_token(data: bytes) -> int:
+    if len(data) <= _CACHED_KEY_BYTES:
+        return _cached_token(data)
+    return _token(data)
+
+
+@lru_cache(maxsize=65536)
+def _cached_token(data: bytes) -> int:
+    return _token(data)
+
+
+def _token(data: bytes) -> int:
     length = len(data)
     nblocks = length >> 4
     h1 = h2 = 0

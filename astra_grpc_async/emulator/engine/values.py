@@ -313,7 +313,8 @@ def _sorted_unique(items: list[Any], key: Callable[[Any], Any]) -> tuple[Any, ..
 
 def make_decimal(unscaled: int, scale: int) -> Decimal:
     sign = 1 if unscaled < 0 else 0
-    digits = tuple(int(c) for c in str(abs(unscaled)))
+    # through Decimal(int), not str(int): that refuses over 4,300 digits
+    digits = Decimal(abs(unscaled)).as_tuple().digits
     return Decimal((sign, digits, -scale))
 
 
@@ -321,7 +322,7 @@ def decimal_parts(d: Decimal) -> tuple[int, int]:
     """(unscaled, scale) of a finite Decimal."""
     sign, digits, exp = d.as_tuple()
     assert isinstance(exp, int)
-    unscaled = int("".join(map(str, digits)) or "0")
+    unscaled = int(Decimal((0, digits, 0))) if digits else 0
     return (-unscaled if sign else unscaled), -exp
 
 

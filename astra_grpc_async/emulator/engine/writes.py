@@ -280,10 +280,33 @@ def _op_text(a: ast.Assignment) -> str:
     return f"{c}[?] = ?"
 
 
+@dataclass(slots=True, frozen=True)
+class Reading:
+    """A row operation that reads the row it changes (a list index, a list
+    removal). Cassandra runs it against the row as it was before the
+    statement (and before the batch), plus the statement's own earlier
+    operations on that row; `resolve` does that read, while the statement
+    is evaluated, and returns an operation that no longer reads anything."""
+
+    resolve: Callable[[Write, Row], RowOp]
+
+
+Op = RowOp | Reading
+
 # An assignment compiles to a "prepare" step run while evaluating the
-# statement (it evaluates and validates the value) that returns the row
-# operation to run when the mutations are applied (or None: unset value).
-Prepare = Callable[[Ctx], RowOp | None]
+# statement (it evaluates and validates the value, draws list element keys)
+# that returns the row operation to run when the mutations are applied (or
+# None: unset value). Applying never fails and never reads: a failing
+# statement or batch fails before anything is applied.
+Prepare = Callable[[Ctx], Op | None]
+
+
+def _list_seq(ctx: Ctx, col: Column, v: Any) -> int | None:
+    """Element keys for the list elements `v`, drawn while evaluating, so
+    that the operation writes the same keys wherever it runs."""
+    if col.type.kind != "list" or not v:
+        return None
+    return ctx.clock.next_seq(len(v))
 
 
 def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tuple[Column, Prepare]:
@@ -301,6 +324,16 @@ def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tupl
                 "incremented/decremented, not set)"
             )
         ev = binder.term(a.value, t, col.name)
+        if t.kind == "list" and t.multicell:
+
+            def prepare_list(ctx: Ctx) -> RowOp | None:
+                v = ev(ctx)
+                if v is UNSET:
+                    return None
+                first = _list_seq(ctx, col, v)
+                return lambda w, row, shadow: w.set_collection(row, col, v, shadow, first)
+
+            return col, prepare_list
         return col, _with_value(ev, lambda v: lambda w, row, shadow: w.put(row, col, v, shadow))
     if col.is_counter:
         if a.op not in ("add", "sub"):
@@ -325,17 +358,23 @@ def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tupl
         )
     if a.op == "prepend" and t.kind != "list":
         raise InvalidRequest(f"Invalid operation ({_op_text(a)}) for non list column {name}")
-    if a.op == "add":
+    if a.op in ("add", "prepend"):
         ev = binder.term(a.value, t, col.name)
-        return col, _with_value(
-            ev, lambda v: lambda w, row, shadow: w.add_elements(row, col, v, shadow)
-        )
-    if a.op == "prepend":
-        ev = binder.term(a.value, t, col.name)
-        return col, _with_value(ev, lambda v: lambda w, row, shadow: w.prepend(row, col, v, shadow))
+        write = Write.add_elements if a.op == "add" else Write.prepend
+
+        def prepare_add(ctx: Ctx) -> RowOp | None:
+            v = ev(ctx)
+            if v is UNSET:
+                return None
+            first = _list_seq(ctx, col, v)
+            return lambda w, row, shadow: write(w, row, col, v, shadow, first)
+
+        return col, prepare_add
     if a.op == "sub":
         rt = CType("set", (t.params[0],), True) if t.kind == "map" else t
         ev = binder.term(a.value, rt, col.name)
+        if t.kind == "list":
+            return col, _with_value(ev, lambda v: Reading(_list_discard(col, v)))
         return col, _with_value(
             ev, lambda v: lambda w, row, shadow: w.remove_elements(row, col, v, shadow)
         )
@@ -349,7 +388,7 @@ def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tupl
     kev = binder.term(a.key, key_t, f"key({col.name})" if is_map else f"idx({col.name})")
     vev = binder.term(a.value, val_t, f"value({col.name})")
 
-    def prepare_element(ctx: Ctx) -> RowOp | None:
+    def prepare_element(ctx: Ctx) -> Op | None:
         k, v = kev(ctx), vev(ctx)
         if k is None or k is UNSET:
             raise InvalidRequest(f"Invalid null value for {'map key' if is_map else 'list index'}")
@@ -357,9 +396,31 @@ def _compile_assignment(table: Table, a: ast.Assignment, binder: Binder) -> tupl
             return None
         if v is None and not is_map:
             raise InvalidRequest("Invalid null value for list element")
-        return lambda w, row, shadow: w.set_element(row, col, k, v, shadow)
+        if is_map:
+            return lambda w, row, shadow: w.put_path(row, col, k, v, shadow)
+        return Reading(_list_index(col, k, v, "set an element on"))
 
     return col, prepare_element
+
+
+def _list_index(col: Column, index: int, value: Any, action: str) -> Callable[[Write, Row], RowOp]:
+    """`l[index] = value` / `DELETE l[index]` (value None)."""
+
+    def resolve(w: Write, row: Row) -> RowOp:
+        path = w.list_path(row, col, index, action)
+        return lambda w, row, shadow: w.put_path(row, col, path, value, shadow)
+
+    return resolve
+
+
+def _list_discard(col: Column, values: Any) -> Callable[[Write, Row], RowOp]:
+    """`l = l - [..]`: every element equal to one of `values`."""
+
+    def resolve(w: Write, row: Row) -> RowOp:
+        paths = w.list_paths_of(row, col, values)
+        return lambda w, row, shadow: w.delete_paths(row, col, paths, shadow)
+
+    return resolve
 
 
 def _field_index(col: Column, field: str | None) -> int:
@@ -395,10 +456,10 @@ def _check_compatible(col: Column, a: ast.Assignment, earlier: list[ast.Assignme
             raise InvalidRequest(f"Multiple incompatible setting of column {cql_name(col.name)}")
 
 
-def _with_value(ev: Evaluator, op: Callable[[Any], RowOp]) -> Prepare:
+def _with_value(ev: Evaluator, op: Callable[[Any], Op]) -> Prepare:
     """The common prepare step: evaluate, skip unset, else bind the value."""
 
-    def prepare(ctx: Ctx) -> RowOp | None:
+    def prepare(ctx: Ctx) -> Op | None:
         v = ev(ctx)
         return None if v is UNSET else op(v)
 
@@ -420,7 +481,6 @@ def compile_update(table: Table, stmt: ast.Update, binder: Binder) -> WritePlan:
     static_only = all(c.is_static for c, _, _ in assignments)
     _check_full_clustering(table, where, "UPDATE", static_only)
     conditions = _conditions(table, stmt, binder, ts_ev)
-    list_index = [c for c, _, a in assignments if a.op == "set_key" and c.type.kind == "list"]
 
     def build(ctx: Ctx, w: Write) -> list[Mutation]:
         ops = [(c, op) for c, prepare, _ in assignments if (op := prepare(ctx)) is not None]
@@ -429,23 +489,11 @@ def compile_update(table: Table, stmt: ast.Update, binder: Binder) -> WritePlan:
         prefixes: list[tuple[Any, ...] | None] = list(where.clustering_prefixes(ctx))
         if static_only and not where.ck_prefix and table.clustering:
             prefixes = [None]
-        out = []
-        for spec in where.partition_keys(ctx):
-            for ck in prefixes:
-                if list_index and ck is not None:
-                    _dry_run(table, spec, ck, w, ops)
-
-                def apply(part: Partition, ck: tuple[Any, ...] | None = ck) -> None:
-                    for op in statics:
-                        op(w, part.static, part.deleted)
-                    if regulars:
-                        assert ck is not None
-                        row, shadow = table.data.row_for_write(part, ck)
-                        for op in regulars:
-                            op(w, row, shadow)
-
-                out.append(Mutation(table, spec, w, apply, ck))
-        return out
+        return [
+            _row_mutation(table, spec, ck, w, statics, regulars)
+            for spec in where.partition_keys(ctx)
+            for ck in prefixes
+        ]
 
     return WritePlan(
         table, "update", ts_ev, ttl_ev, build, conditions, if_exists=stmt.if_exists,
@@ -453,31 +501,84 @@ def compile_update(table: Table, stmt: ast.Update, binder: Binder) -> WritePlan:
     )  # fmt: skip
 
 
-def _delete_element(col: Column, key: Any) -> RowOp:
-    return lambda w, row, shadow: w.delete_element(row, col, key, shadow)
+def _delete_op(col: Column, key: Any, field: int | None) -> Op:
+    """One target of DELETE: a column, `u.f`, or `c[key]`."""
+    if field is not None:
+        return lambda w, row, shadow: w.set_field(row, col, field, None, shadow)
+    if key is None:
+        return lambda w, row, shadow: w.delete(row, col, shadow)
+    if col.type.kind == "list":
+        return Reading(_list_index(col, key, None, "delete an element from"))
+    return lambda w, row, shadow: w.put_path(row, col, key, None, shadow)
 
 
-def _dry_run(
-    table: Table, spec: KeySpec, ck: tuple[Any, ...], w: Write, ops: list[tuple[Column, RowOp]]
-) -> None:
-    """Run the row operations on a copy of the current row, so that errors
-    only the current state reveals (a list index out of bounds) surface
-    before anything is applied."""
+def _row_mutation(
+    table: Table,
+    spec: KeySpec,
+    ck: tuple[Any, ...] | None,
+    w: Write,
+    statics: list[Op],
+    regulars: list[Op],
+) -> Mutation:
+    """The mutation running `statics` on the partition's static row and
+    `regulars` on row `ck`, their reads (if any) resolved now."""
+    st = _resolved(table, spec, None, w, statics)
+    rg = _resolved(table, spec, ck, w, regulars) if ck is not None else []
+
+    def apply(part: Partition) -> None:
+        for op in st:
+            op(w, part.static, part.deleted)
+        if rg:
+            assert ck is not None
+            row, shadow = table.data.row_for_write(part, ck)
+            for op in rg:
+                op(w, row, shadow)
+
+    return Mutation(table, spec, w, apply, ck)
+
+
+def _resolved(
+    table: Table, spec: KeySpec, ck: tuple[Any, ...] | None, w: Write, ops: list[Op]
+) -> list[RowOp]:
+    """`ops` with every Reading resolved against the row as it is now (the
+    state before the statement, and before the batch: every statement of a
+    batch is evaluated before any is applied) plus the statement's earlier
+    operations, which run on a copy of the row."""
+    if not any(type(op) is Reading for op in ops):
+        return ops  # type: ignore[return-value]  # no Reading: all RowOps
     part = table.data.get(spec[1])
-    current = part.rows.get(table.data.ck_key(ck)) if part is not None else None
-    scratch = Row(ck)
-    if current is not None:
-        for name, cell in current.cells.items():
-            if type(cell) is ComplexCell:
-                copy = ComplexCell()
-                copy.deleted = cell.deleted
-                copy.items.update(cell.items)
-                scratch.cells[name] = copy
-            else:
-                scratch.cells[name] = cell
-    for c, op in ops:
-        if not c.is_static:
-            op(w, scratch, NO_TS)
+    current: Row | None = None
+    shadow = NO_TS
+    if part is not None:
+        if ck is None:
+            current, shadow = part.static, part.deleted
+        else:
+            key = table.data.ck_key(ck)
+            current = part.rows.get(key)
+            shadow = part.shadow(key, current)
+    view = _copy_row(current, ck or ())
+    out: list[RowOp] = []
+    for op in ops:
+        fixed = op.resolve(w, view) if isinstance(op, Reading) else op
+        fixed(w, view, shadow)
+        out.append(fixed)
+    return out
+
+
+def _copy_row(row: Row | None, ck: tuple[Any, ...]) -> Row:
+    copy = Row(ck)
+    if row is None:
+        return copy
+    copy.marker, copy.deleted = row.marker, row.deleted
+    for name, cell in row.cells.items():
+        if type(cell) is ComplexCell:
+            cc = ComplexCell()
+            cc.deleted = cell.deleted
+            cc.items.update(cell.items)
+            copy.cells[name] = cc
+        else:
+            copy.cells[name] = cell
+    return copy
 
 
 def _check_full_clustering(table: Table, where: Where, verb: str, static_only: bool) -> None:
@@ -588,41 +689,17 @@ def compile_delete(table: Table, stmt: ast.Delete, binder: Binder) -> WritePlan:
             if kev is not None and (k is None or k is UNSET):
                 raise InvalidRequest(f"Invalid null value for {cql_name(c.name)} element")
             keys.append((c, k, fields.get(i)))
-        list_elements = [
-            (c, k)
-            for c, k, _ in keys
-            if k is not None and c.type.kind == "list" and not c.is_static
-        ]
+        ops = [(c, _delete_op(c, k, fld)) for c, k, fld in keys]
+        statics = [op for c, op in ops if c.is_static]
+        regulars = [op for c, op in ops if not c.is_static]
         cks: list[tuple[Any, ...] | None] = (
             [None]
             if (static_only and not where.ck_prefix)
             else list(where.clustering_prefixes(ctx))
         )
-        for spec in specs:
-            for row_ck in cks:
-                if list_elements and row_ck is not None:
-                    checks = [(c, _delete_element(c, k)) for c, k in list_elements]
-                    _dry_run(table, spec, row_ck, w, checks)
-
-                def del_cells(part: Partition, ck: tuple[Any, ...] | None = row_ck) -> None:
-                    row_shadow: tuple[Row, int] | None = None
-                    for c, k, fld in keys:
-                        if c.is_static:
-                            row, shadow = part.static, part.deleted
-                        else:
-                            assert ck is not None
-                            if row_shadow is None:
-                                row_shadow = data.row_for_write(part, ck)
-                            row, shadow = row_shadow
-                        if fld is not None:
-                            w.set_field(row, c, fld, None, shadow)
-                        elif k is None:
-                            w.delete(row, c, shadow)
-                        else:
-                            w.delete_element(row, c, k, shadow)
-
-                out.append(Mutation(table, spec, w, del_cells, row_ck))
-        return out
+        return [
+            _row_mutation(table, spec, ck, w, statics, regulars) for spec in specs for ck in cks
+        ]
 
     return WritePlan(
         table, "delete", ts_ev, None, build, conditions, if_exists=stmt.if_exists,
