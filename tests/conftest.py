@@ -27,6 +27,7 @@ if LOOP == "uvloop":
     ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
         return {"uvloop": uvloop.new_event_loop}
 
+
 # Property tests check values, not speed: a busy CI machine must not fail them
 # on hypothesis' per-example deadline.
 settings.register_profile("aga", deadline=None)
