@@ -46,6 +46,7 @@ from ._transport import TOKEN_HEADER, ChannelPool, Metadata, PooledChannel, Stre
 from .config import TLS, Endpoint, Secret
 from .hooks import CallInfo, Hooks
 from .options import NO_RETRY, RetryPolicy
+from .result import Result
 from .tokens import TokenProvider
 
 log = logging.getLogger("astra_grpc_async.client")
@@ -250,7 +251,9 @@ class Session:
         except BaseException as exc:
             hooks.response(info, None, exc, time.perf_counter() - started)
             raise
-        hooks.response(info, result, None, time.perf_counter() - started)
+        # hooks see the answer as a Result (every path decodes to one), else None
+        answer = result if isinstance(result, Result) else None
+        hooks.response(info, answer, None, time.perf_counter() - started)
         return result
 
     async def _with_deadline(self, spec: CallSpec, attempt: Attempt[R], info: CallInfo | None) -> R:

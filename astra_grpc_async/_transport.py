@@ -24,6 +24,7 @@ import grpc
 import grpc.aio
 
 from . import errors
+from ._cancel import let_the_canceller_redeliver
 from ._errormap import error_from_status
 from ._version import __version__
 from .config import TLS, Endpoint
@@ -286,6 +287,8 @@ async def unary(
     except _GRPC_FAILURES as exc:
         err = _mapped(exc, ch.endpoint)
         if err is exc:  # the caller's cancellation, without grpc's frames (they hold the call)
+            if isinstance(exc, asyncio.CancelledError):
+                await let_the_canceller_redeliver()  # anyio's scopes need their own
             raise exc.with_traceback(None) from None
         raise err from exc
     return raw
