@@ -19,7 +19,8 @@ from .protocol import loop_stall, raw_stub
 from .report import Metric, machine_info, table, write_json
 from .workloads import WORKLOADS, Config
 
-ORDER = ("memory", "unary", "rows", "concurrency", "raw", "stall")  # memory first: a fresh heap
+# memory first: a fresh heap
+ORDER = ("memory", "unary", "rows", "concurrency", "raw", "stall", "restart")
 ALL_WORKLOADS = {**WORKLOADS, "raw": raw_stub, "stall": loop_stall}
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -62,6 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--max-in-flight", type=int, help=f"workload 4 cap [{d.max_in_flight}]")
     g.add_argument("--pools", type=_ints, help="workload 4 pool sizes [1,2,4]")
     g.add_argument("--stall-page-sizes", type=_ints, help="workload 7 page sizes [100,5000,20000]")
+    g.add_argument("--restart-overwrites", type=int,
+                   help=f"workload 8 history length [{d.restart_overwrites}]")  # fmt: skip
+    g.add_argument("--restart-keys", type=int, help=f"workload 8 keys [{d.restart_keys}]")
     g.add_argument("--concurrency-rounds", type=int,
                    help=f"workload 4 runs per pool size [{d.concurrency_rounds}]")  # fmt: skip
     return ap.parse_args(argv)
