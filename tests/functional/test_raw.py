@@ -308,3 +308,25 @@ async def test_token_refresh(server: EmulatorServer) -> None:
             i async for i in c.raw.execute_query_stream([_query("SELECT * FROM system.local")])
         ]
         assert items and items[0].response is not None
+
+
+async def test_a_request_that_cannot_be_sent_ends_the_stream_with_its_error(
+    client: aga.Client,
+) -> None:
+    def requests() -> list[proto.Query]:
+        return [_query("SELECT * FROM system.local"), _query("SELECT '\ud800' FROM system.local")]
+
+    got: list[proto.StreamingResponse] = []
+    with pytest.raises(errors.ClientError, match="not valid Unicode"):
+        async for item in client.raw.execute_query_stream(requests()):
+            got.append(item)
+    assert len(got) <= 1 and client.in_flight == 0
+
+    async def failing() -> AsyncIterator[proto.Query]:
+        yield _query("SELECT * FROM system.local")
+        raise errors.ClientError("the caller's own iterable failed")
+
+    with pytest.raises(errors.ClientError, match="own iterable failed"):
+        async for _ in client.raw.execute_query_stream(failing()):
+            pass
+    assert client.in_flight == 0
