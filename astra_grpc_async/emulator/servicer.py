@@ -29,6 +29,8 @@ from .streams import DEFAULT_STREAM_WINDOW, StreamStats, StreamWindow
 log = logging.getLogger("astra_grpc_async.emulator")
 
 TOKEN_HEADER = "x-cassandra-token"
+# what a client learns of an unexpected failure: nothing internal (it is logged)
+INTERNAL_MESSAGE = "Internal server error (the emulator logged the details)"
 _Req = TypeVar("_Req", query_pb2.Query, query_pb2.Batch)
 
 
@@ -148,9 +150,9 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
             await context.abort(
                 grpc.StatusCode[err.code], err.message, trailing_metadata=_trailers(err)
             )
-        except Exception as exc:  # never crash the call: the contract's INTERNAL
+        except Exception:  # never crash the call: the contract's INTERNAL
             log.exception("internal error")
-            await context.abort(grpc.StatusCode.INTERNAL, f"Internal server error: {exc}")
+            await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
         raise AssertionError("unreachable")  # abort raises
 
     async def _stream(
@@ -177,9 +179,9 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
                 item = query_pb2.StreamingResponse(response=resp)
             except CqlError as err:
                 item = _stream_status(err)
-            except Exception as exc:
+            except Exception:
                 log.exception("internal error")
-                item = _stream_status(CqlError(f"Internal server error: {exc}"))
+                item = _stream_status(CqlError(INTERNAL_MESSAGE))
                 item.status.code = grpc.StatusCode.INTERNAL.value[0]
             out.put_nowait(item)
 

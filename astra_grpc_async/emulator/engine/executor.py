@@ -105,6 +105,8 @@ class Engine:
         return Outcome(response, mutated)
 
     def execute_batch(self, batch: query_pb2.Batch, *, now_micros: int) -> Outcome:
+        if not batch.queries:  # Stargate's BatchHandler validation
+            raise InvalidRequest("No queries in batch")
         params = batch.parameters
         consistency = params.consistency.value if params.HasField("consistency") else _LOCAL_QUORUM
         keyspace = params.keyspace.value if params.HasField("keyspace") else None
