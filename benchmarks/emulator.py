@@ -200,8 +200,8 @@ async def run(args: argparse.Namespace, log: Any) -> list[Metric]:
     for (name, stmt), values in cpu.items():
         median = statistics.median(values)
         base = statistics.median(cpu[(EMPTY, stmt)])
-        is_base = name == EMPTY
-        ratio = median / base
+        is_base = name == EMPTY or base <= 0  # (a tiny run can read no CPU at all)
+        ratio = median / base if base > 0 else 0.0
         rounds = ", ".join(f"{v:.0f}" for v in values)
         metrics.append(
             Metric(

@@ -45,3 +45,19 @@ async def test_every_workload_runs_and_reports_numbers(tmp_path, capsys) -> None
     variants = {(m["workload"], m["variant"]) for m in metrics}
     assert ("1 unary", "driver x8") in variants and ("1 unary", "bare grpc.aio x8") in variants
     assert "PASS" in capsys.readouterr().out  # the table was printed
+
+
+@pytest.mark.timeout(180)
+def test_the_emulator_benchmark_runs_and_reports_numbers(tmp_path, capsys) -> None:
+    from benchmarks.__main__ import main
+
+    out = tmp_path / "emulator.json"
+    argv = ["emulator", "--ops", "64", "--keys", "64", "--rounds", "1", "--json", str(out)]
+    assert main(argv) in (0, 1)  # 1 = a target missed: a measurement, not a failure here
+    metrics = json.loads(out.read_text())["metrics"]
+    rows = {(m["workload"], m["variant"], m["metric"]): m for m in metrics}
+    for stmt in ("INSERT", "SELECT"):
+        for variant in ("empty servicer", "emulator", "emulator --data-dir"):
+            m = rows[(f"emulator {stmt}", variant, "server CPU per op")]
+            assert math.isfinite(m["value"]) and m["value"] >= 0
+    assert "server CPU per op" in capsys.readouterr().out

@@ -57,7 +57,12 @@ class Write:
             return
         new = self.cell(value)
         old = row.cells.get(col.name)
-        if old is None or type(old) is not Cell or supersedes(new, old, serializer(col.type)):
+        if (
+            old is None
+            or type(old) is not Cell
+            or new.ts > old.ts  # decided by the timestamps: no need to look the values up
+            or (new.ts == old.ts and supersedes(new, old, serializer(col.type)))
+        ):
             row.cells[col.name] = new
 
     def delete(self, row: Row, col: Column, shadow: int) -> None:

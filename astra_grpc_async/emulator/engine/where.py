@@ -67,6 +67,12 @@ class Where:
     def partition_keys(self, ctx: Ctx) -> list[KeySpec]:
         """The restricted partition keys, in ring order, without duplicates."""
         assert self.pk is not None
+        if len(self.pk) == 1:  # the common `k = ?`: one key, nothing to order
+            col, ev = self.pk[0]
+            values = ev(ctx)
+            if len(values) == 1:
+                _check_key_value(col, values[0])
+                return [partition_key(self.table, (values[0],))]
         per_column = []
         for col, ev in self.pk:
             values = ev(ctx)
