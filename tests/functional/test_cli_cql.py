@@ -120,7 +120,7 @@ async def test_endpoint_from_the_environment(
 ) -> None:
     monkeypatch.setenv("STARGATE_GRPC_ENDPOINT", stargate_emulator.endpoint)
     monkeypatch.setenv("STARGATE_TOKEN", stargate_emulator.token)
-    assert await cql("-e", "USE cli_ks; SELECT * FROM t WHERE k = 97") == 0
+    assert await cql("-e", CREATE + "USE cli_ks; SELECT * FROM t WHERE k = 97") == 0
     out, err = capsys.readouterr()
     assert "now using keyspace cli_ks" in out and "embedded emulator" not in err
 
