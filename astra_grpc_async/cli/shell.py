@@ -16,10 +16,12 @@ Needs the `cli` extra (rich, prompt_toolkit).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import re
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,8 @@ Statements end with ';' and may span several lines; Tab completes names.
   DESCRIBE KEYSPACE [ks]; | TABLE [ks.]t; | TYPE [ks.]u;   CQL that recreates it
   EXPAND ON; | OFF;     one block per row, a line per column
   PAGING <n>; | OFF;    rows per page (OFF: read every page without stopping)
-  HELP;  EXIT;  QUIT;   (Ctrl-D also leaves, Ctrl-C drops the statement being typed)
+  HELP;  EXIT;  QUIT;   Ctrl-D also leaves; Ctrl-C drops the statement being typed,
+                        or cancels the one running
 """
 
 # --- splitting input into statements ----------------------------------------
@@ -196,10 +199,29 @@ class CqlShell:
             if not statements and _is_shell_word(buffer):
                 statements, buffer = [buffer.strip()], ""  # EXIT without ';'
             for stmt in statements:
-                await self.run_statement(stmt)
+                if not await self._interruptible(stmt):
+                    break  # Ctrl-C: the rest of the input is dropped too
                 if self.done:
                     break
         return EXIT_OK
+
+    async def _interruptible(self, stmt: str) -> bool:
+        """Run one statement; Ctrl-C while it runs cancels it (not the shell),
+        as in cqlsh. False when it was cancelled."""
+        task = asyncio.ensure_future(self.run_statement(stmt))
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGINT, task.cancel)
+        except (NotImplementedError, RuntimeError, ValueError):
+            return await _finish(task)  # no signal handling here (not the main thread)
+        try:
+            finished = await _finish(task)
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if not finished:
+            self.error_console.print("[yellow]cancelled[/]")
+        return finished
 
     async def run_statement(self, stmt: str) -> bool:
         """Run one statement (or shell command); False when it failed."""
@@ -311,6 +333,17 @@ class CqlShell:
             self.error_console.print("[red]PAGING takes a positive number, ON or OFF[/]")
             return True
         return True
+
+
+async def _finish(task: asyncio.Future[bool]) -> bool:
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if not task.cancelled():  # the shell itself is being cancelled
+            task.cancel()
+            raise
+        return False
+    return True
 
 
 def _unquote(name: str) -> str:

@@ -76,11 +76,24 @@ def start_and_leave(child: pexpect.spawn) -> dict[str, object]:
     return {"code": leave(child)}
 
 
+def interrupt(child: pexpect.spawn) -> dict[str, object]:
+    child.expect(PROMPT)
+    child.send("SELECT 'held_by_the_server' FROM system.local;\r")
+    sys.stdin.readline()  # the test says when the server holds the statement
+    child.sendintr()
+    child.expect("cancelled")
+    child.expect(PROMPT)
+    child.send("SELECT release_version FROM system.local;\r")
+    child.expect(r"\(1 row\)")  # the shell goes on
+    return {"code": leave(child)}
+
+
 SCENARIOS: dict[str, tuple[Callable[[pexpect.spawn], dict[str, object]], tuple[str, ...]]] = {
     "complete": (complete, ()),
     "more": (more, ("--page-size", "2")),
     "multiline": (multiline, ()),
     "start_and_leave": (start_and_leave, ()),
+    "interrupt": (interrupt, ()),
 }
 
 if __name__ == "__main__":

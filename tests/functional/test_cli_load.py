@@ -177,8 +177,9 @@ async def test_the_last_partial_interval_is_not_a_tick(stargate_client: aga.Clie
     cfg = LoadConfig(duration=0.55, concurrency=4, keyspace="load_partial", interval=0.1)
     ticks.clear()
     result = await run_load(stargate_client, cfg, on_tick=ticks.append)
-    assert len(ticks) <= 5 and result.recorder.partial is not None
-    assert sum(t.ops for t in ticks) + result.recorder.partial.ops == result.operations
+    partial = result.recorder.partial
+    assert len(ticks) <= 5  # boundaries 0.1 .. 0.5: none after the deadline
+    assert sum(t.ops for t in ticks) + (partial.ops if partial else 0) == result.operations
 
 
 async def test_a_missed_target_rate_is_reported(
@@ -204,12 +205,12 @@ async def test_a_missed_target_rate_is_reported(
     kept = tmp_path / "kept.json"
     args = build_parser().parse_args([
         "load", "--endpoint", stargate_emulator.endpoint, "--token", stargate_emulator.token,
-        "--count", "40", "--rate", "40", "--concurrency", "8", "--quiet",
+        "--count", "30", "--rate", "20", "--concurrency", "16", "--quiet",
         "--keyspace", "load_kept", "--json", str(kept),
     ])  # fmt: skip
     assert await load_main(args, handle_sigint=False) == 0
     rate = json.loads(kept.read_text())["target_rate"]
-    assert rate["missed"] is False and rate["achieved_ops_s"] >= 38
+    assert rate["missed"] is False and rate["achieved_ops_s"] >= 19
     assert "TARGET RATE MISSED" not in capsys.readouterr().out
 
 

@@ -11,6 +11,7 @@ import asyncio
 import json
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,34 @@ async def test_an_existing_history_file_is_made_private(
     history.chmod(0o644)
     assert (await drive("start_and_leave", stargate_emulator, history))["code"] == 0
     assert stat.S_IMODE(history.stat().st_mode) == 0o600
+
+
+async def test_ctrl_c_cancels_the_running_statement_not_the_shell(
+    stargate_emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = "held_by_the_server"
+    faults = stargate_emulator.faults
+    arrived = asyncio.Event()
+    apply = faults.apply
+
+    async def apply_and_tell(method: str, statements: Iterable[str]) -> None:
+        cqls = tuple(statements)
+        if any(marker in cql for cql in cqls):
+            arrived.set()
+        await apply(method, cqls)
+
+    monkeypatch.setattr(faults, "apply", apply_and_tell)
+    faults.add_latency(60, match=marker)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(DRIVER), "interrupt", stargate_emulator.endpoint,
+            stargate_emulator.token, str(tmp_path / "history"),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        await asyncio.wait_for(arrived.wait(), 60)
+        out, err = await asyncio.wait_for(proc.communicate(b"go\n"), 120)
+    finally:
+        faults.clear()
+    assert proc.returncode == 0, err.decode()
+    assert json.loads(out)["code"] == 0
