@@ -66,10 +66,14 @@ class _Lane:
                 waiting.set_result(item)
                 if item is None:
                     return
-        except asyncio.CancelledError:
-            raise
+        except asyncio.CancelledError as exc:
+            # only this lane cancels its reader. Ending without the exception, and
+            # dropping its traceback, leaves no cycle of frames that would keep this
+            # lane's grpc call (and its socket) alive until the garbage collector runs
+            exc.__traceback__ = None
+            return
         except BaseException as exc:
-            self.broken = exc
+            self.broken = exc.with_traceback(None)  # the same: no frame of ours kept
             waiting, self.waiting = self.waiting, None
             if waiting is not None and not waiting.done():
                 waiting.set_exception(exc)
@@ -109,8 +113,6 @@ class _Lane:
         self.call.cancel()
         self.reader.cancel()
         await asyncio.wait([self.reader])
-        if not self.reader.cancelled():
-            self.reader.exception()
 
 
 class Pipeline:
@@ -144,6 +146,11 @@ class Pipeline:
         lane: _Lane | None = None
         try:
             lane = await self._idle.get()
+            if lane is not None and isinstance(lane.broken, errors.ProtocolError):
+                broken = lane.broken
+                self._discard(lane)
+                lane = None
+                raise broken  # the server broke the protocol: say so, once
             if lane is not None and (not lane.usable or lane.call.token is not creds.token):
                 # ended while idle, or opened with a token since replaced: nothing of
                 # this request was sent on it, so a fresh lane is safe for any statement
@@ -253,7 +260,10 @@ class Pipeline:
         if self._closed:
             return
         self._closed = True
+        self._session.untrack(self)
         lanes, self._lanes = list(self._lanes), set()
+        while not self._idle.empty():  # nothing may keep a grpc call (and its socket) alive
+            self._idle.get_nowait()
         if lanes:
             await asyncio.shield(_close_all(lanes))
 

@@ -18,6 +18,13 @@ from .options import BatchKind, Consistency, consistency_value
 Params = Sequence[Any] | Mapping[str, Any] | None
 
 
+def _not_unicode(what: str, exc: UnicodeEncodeError) -> errors.ClientError:
+    return errors.ClientError(
+        f"{what} is not valid Unicode text (a lone surrogate at index {exc.start}); "
+        "nothing was sent"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RequestDefaults:
     keyspace: str | None = None
@@ -41,7 +48,10 @@ def build_query(
 ) -> query_pb2.Query:
     if not isinstance(cql, str):
         raise errors.ClientError(f"cql must be a str, not {type(cql).__name__}")
-    query = query_pb2.Query(cql=cql)
+    try:
+        query = query_pb2.Query(cql=cql)
+    except UnicodeEncodeError as exc:
+        raise _not_unicode("the CQL text", exc) from None
     if params is not None:
         encode_values(params, into=query.values)
     ks = keyspace if keyspace is not None else defaults.keyspace
@@ -54,7 +64,7 @@ def build_query(
         return query  # the usual case: server defaults, no parameters message at all
     p = query.parameters
     if ks:
-        p.keyspace.value = ks
+        _set_keyspace(p, ks)
     if cl is not None:
         p.consistency.value = consistency_value(cl)  # type: ignore[assignment]
     if serial_consistency is not None:
@@ -72,6 +82,13 @@ def build_query(
     if tracing:
         p.tracing = True
     return query
+
+
+def _set_keyspace(p: query_pb2.QueryParameters | query_pb2.BatchParameters, ks: str) -> None:
+    try:
+        p.keyspace.value = ks
+    except UnicodeEncodeError as exc:
+        raise _not_unicode("keyspace", exc) from None
 
 
 def _statement(item: str | tuple[str, Params], index: int) -> tuple[str, Params]:
@@ -98,7 +115,10 @@ def build_batch(
     batch = query_pb2.Batch(type=BatchKind(kind).value)  # type: ignore[arg-type]
     for index, item in enumerate(statements):
         cql, params = _statement(item, index)
-        bq = batch.queries.add(cql=cql)
+        try:
+            bq = batch.queries.add(cql=cql)
+        except UnicodeEncodeError as exc:
+            raise _not_unicode(f"the CQL text of batch statement {index}", exc) from None
         if params is not None:
             try:
                 encode_values(params, into=bq.values)
@@ -111,7 +131,7 @@ def build_batch(
     p = batch.parameters
     ks = keyspace if keyspace is not None else defaults.keyspace
     if ks:
-        p.keyspace.value = ks
+        _set_keyspace(p, ks)
     cl = consistency if consistency is not None else defaults.consistency
     if cl is not None:
         p.consistency.value = consistency_value(cl)  # type: ignore[assignment]

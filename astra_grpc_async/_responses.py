@@ -20,11 +20,12 @@ between steps.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import Any, Final, overload
 
 from google.protobuf.message import DecodeError
 
+from ._lazywire import LazyResponse, LazyResultSet
 from ._proto.stargate import query_pb2
 from .codec.rows import (
     CACHED_MAX_COLUMNS,
@@ -87,8 +88,50 @@ def _decoder(raw: bytes | None, rs: query_pb2.ResultSet) -> RowsDecoder:
     return run_steps(_decoder_steps(raw, rs))
 
 
+# Above this size an answer is parsed with its rows left serialized (`LazyResponse`):
+# parsing ~1 MiB of rows at once would hold the loop for several milliseconds
+LAZY_PARSE_BYTES: Final = 1 << 20
+_parse_row = query_pb2.Row.FromString
+
+
+class _SerializedRows(Sequence[query_pb2.Row]):
+    """A LazyResponse's rows, parsed when sliced (a decode step at a time)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Sequence[bytes]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> query_pb2.Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[query_pb2.Row]: ...
+    def __getitem__(self, index: int | slice) -> query_pb2.Row | list[query_pb2.Row]:
+        try:
+            if isinstance(index, slice):
+                return list(map(_parse_row, self._rows[index]))
+            return _parse_row(self._rows[index])
+        except DecodeError as exc:
+            raise ProtocolError(f"the server sent a row that does not parse: {exc}") from None
+
+
+def _rows_of(rs: query_pb2.ResultSet) -> Sequence[query_pb2.Row]:
+    if isinstance(rs, LazyResultSet):
+        serialized: Sequence[bytes] = rs.rows  # bytes, in this view
+        return _SerializedRows(serialized)
+    return rs.rows
+
+
 def parse_response(raw: bytes) -> query_pb2.Response:
+    """The answer's Response; a large one as a `LazyResponse` (the same fields,
+    its rows parsed later, a step at a time)."""
     try:
+        if len(raw) >= LAZY_PARSE_BYTES:
+            lazy: query_pb2.Response = LazyResponse.FromString(raw)
+            return lazy
         return _Response.FromString(raw)
     except DecodeError as exc:
         raise ProtocolError(f"the server sent bytes that are not a Response: {exc}") from None
@@ -118,7 +161,7 @@ class PendingRows:
 
     def decode_all(self) -> list[Row]:
         decoder = self._decoder or _decoder(self._raw, self.result_set)
-        return decoder.decode(self.result_set.rows)
+        return decoder.decode(_rows_of(self.result_set))
 
     def steps(self, into: Callable[..., Any] | None = None) -> Iterator[list[Any]]:
         """Decoded rows in steps of ~`STEP_VALUES` values; an empty list is a
@@ -133,7 +176,7 @@ class PendingRows:
                     decoder = done.value
                     break
                 yield []
-        yield from decoder.steps(self.result_set.rows, into)
+        yield from decoder.steps(_rows_of(self.result_set), into)
 
 
 def _state(rs: query_pb2.ResultSet) -> bytes | None:
@@ -148,7 +191,7 @@ def _from_result_set(response: query_pb2.Response, raw: bytes | None, *, defer: 
     if decoder is None and raw is None and n <= CACHED_MAX_COLUMNS:
         decoder = build_decoder(rs.columns)  # already parsed: the key costs what building would
     if not defer and decoder is not None and len(rs.rows) * n <= STEP_VALUES:
-        return Result(decoder.decode(rs.rows), rs.columns, _state(rs), response)
+        return Result(decoder.decode(_rows_of(rs)), rs.columns, _state(rs), response)
     return Result._of_deferred(PendingRows(raw, rs, decoder), rs.columns, _state(rs), response)
 
 

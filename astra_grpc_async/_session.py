@@ -46,6 +46,7 @@ from ._transport import TOKEN_HEADER, ChannelPool, Metadata, PooledChannel, Stre
 from .config import TLS, Endpoint, Secret
 from .hooks import CallInfo, Hooks
 from .options import NO_RETRY, RetryPolicy
+from .result import Result
 from .tokens import TokenProvider
 
 log = logging.getLogger("astra_grpc_async.client")
@@ -136,8 +137,11 @@ class Session:
         self.slots = SlotQueue(policy.max_in_flight)
         self.closed = False
         self._credentials = NO_CREDENTIALS
-        # streams and pipelines open on this session: closed with it
-        self._resources: weakref.WeakSet[_Closeable] = weakref.WeakSet()
+        # open on this session, closed with it: row streams (weakly held: one
+        # dropped unread is the garbage collector's) and pipelines (held until
+        # they close: their lanes are live calls)
+        self._streams: weakref.WeakSet[_Closeable] = weakref.WeakSet()
+        self._pipelines: set[_Closeable] = set()
 
     # --- policy -----------------------------------------------------------
 
@@ -247,7 +251,9 @@ class Session:
         except BaseException as exc:
             hooks.response(info, None, exc, time.perf_counter() - started)
             raise
-        hooks.response(info, result, None, time.perf_counter() - started)
+        # hooks see the answer as a Result (every path decodes to one), else None
+        answer = result if isinstance(result, Result) else None
+        hooks.response(info, answer, None, time.perf_counter() - started)
         return result
 
     async def _with_deadline(self, spec: CallSpec, attempt: Attempt[R], info: CallInfo | None) -> R:
@@ -294,7 +300,7 @@ class Session:
                 tries -= 1
                 continue
             except errors.AgaError as exc:
-                if not retry.should_retry(exc, tries, spec.idempotent):
+                if self.closed or not retry.should_retry(exc, tries, spec.idempotent):
                     raise
                 delay = retry.delay(exc, tries)
                 if deadline is not None:
@@ -308,16 +314,21 @@ class Session:
 
     # --- lifecycle --------------------------------------------------------------
 
-    def track(self, resource: _Closeable) -> None:
-        self._resources.add(resource)
+    def track(self, resource: _Closeable, *, strong: bool = False) -> None:
+        (self._pipelines if strong else self._streams).add(resource)
+
+    def untrack(self, resource: _Closeable) -> None:
+        self._pipelines.discard(resource)
+        self._streams.discard(resource)
 
     async def aclose(self, grace: float | None) -> None:
         """Closed for new calls at once; queued callers get ClientClosedError,
         streams and pipelines close, in-flight calls get `grace` seconds."""
         self.closed = True
         self.slots.fail_waiters(lambda: errors.ClientClosedError("the client is closed"))
-        resources = list(self._resources)
-        self._resources.clear()
+        resources = [*self._pipelines, *self._streams]
+        self._pipelines.clear()
+        self._streams.clear()
         for resource in resources:
             await resource.aclose()
         await self.pool.aclose(grace)

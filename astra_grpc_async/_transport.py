@@ -245,8 +245,12 @@ class ChannelPool:
 
 
 def _mapped(exc: BaseException, endpoint: Endpoint) -> BaseException:
-    """grpc's exception of a call -> the driver's (cancellation passes through)."""
+    """grpc's exception of a call -> the driver's (cancellation passes through).
+    The grpc exception stays as the cause, without its traceback: grpc's frames
+    hold the call, and through it the connection, for as long as anyone keeps
+    our error."""
     if isinstance(exc, grpc.aio.AioRpcError):
+        exc.with_traceback(None)
         code = exc.code()
         err = error_from_status(
             code.name if code is not None else "UNKNOWN",
@@ -282,10 +286,10 @@ async def unary(
         raw: bytes = await getattr(ch, method)(payload, metadata=metadata, timeout=timeout)
     except _GRPC_FAILURES as exc:
         err = _mapped(exc, ch.endpoint)
-        if err is exc:
+        if err is exc:  # the caller's cancellation, without grpc's frames (they hold the call)
             if isinstance(exc, asyncio.CancelledError):
                 await let_the_canceller_redeliver()  # anyio's scopes need their own
-            raise
+            raise exc.with_traceback(None) from None
         raise err from exc
     return raw
 
@@ -338,7 +342,7 @@ class StreamCall:
         except (*_GRPC_FAILURES, asyncio.InvalidStateError) as exc:
             err = await self._fail(exc)
             if err is exc:
-                raise
+                raise exc.with_traceback(None) from None
             if isinstance(err, asyncio.InvalidStateError):
                 err = errors.ConnectionLostError("the stream ended before the request was sent")
             raise err from exc
@@ -350,7 +354,7 @@ class StreamCall:
         except _GRPC_FAILURES as exc:
             err = await self._fail(exc)
             if err is exc:
-                raise
+                raise exc.with_traceback(None) from None
             raise err from exc
         if item is grpc.aio.EOF:
             status = await self._status()

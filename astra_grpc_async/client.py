@@ -458,7 +458,7 @@ class Client:
         session = self._session
         session.check_open()
         pipe = Pipeline(session, self._defaults, width=width, batches=batches)
-        session.track(pipe)
+        session.track(pipe, strong=True)
         return pipe
 
     # --- lifecycle ------------------------------------------------------------

@@ -1,7 +1,13 @@
 """Request/response hooks for instrumentation (logging, metrics, tracing).
 
     client.hooks.on_request.append(lambda info: ...)
-    client.hooks.on_response.append(lambda info, response, error, seconds: ...)
+    client.hooks.on_response.append(lambda info, result, error, seconds: ...)
+
+`result` is the answer as a `Result` on every path (a query, a stream page,
+a batch, a pipeline call, a `client.raw` call), or None when the call failed
+(`error` says why) or has no single answer (a raw bidirectional stream). Its
+rows are decoded only if the hook reads them: `len(result)` counts them
+without decoding.
 
 A hook must be quick and must not raise; one that raises is logged and
 ignored so that instrumentation never breaks a query. `info.statement` is
@@ -13,14 +19,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .result import Result
 
 log = logging.getLogger("astra_grpc_async.hooks")
 
 
 @dataclass(frozen=True, slots=True)
 class CallInfo:
-    kind: str  # "query", "page", "batch", "pipeline"
+    kind: str  # "query", "page", "batch", "pipeline", "stream" (a raw bidirectional stream)
     statement: str
     keyspace: str | None
 
@@ -34,7 +43,7 @@ class CallInfo:
 
 
 RequestHook = Callable[[CallInfo], None]
-ResponseHook = Callable[[CallInfo, Any, BaseException | None, float], None]
+ResponseHook = Callable[[CallInfo, "Result | None", BaseException | None, float], None]
 RetryHook = Callable[[CallInfo, BaseException, int], None]
 
 
@@ -56,11 +65,11 @@ class Hooks:
                 log.exception("on_request hook failed")
 
     def response(
-        self, info: CallInfo, response: Any, error: BaseException | None, seconds: float
+        self, info: CallInfo, result: Result | None, error: BaseException | None, seconds: float
     ) -> None:
         for hook in self.on_response:
             try:
-                hook(info, response, error, seconds)
+                hook(info, result, error, seconds)
             except Exception:
                 log.exception("on_response hook failed")
 

@@ -47,6 +47,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from ._version import __version__
 from .client import Client
 from .hooks import CallInfo
+from .result import Result
 
 __all__ = ["Instrumentation", "instrument"]
 
@@ -207,7 +208,7 @@ class Instrumentation:
         self._current.set(_Call(info, span, metric_attrs))
 
     def _on_response(
-        self, info: CallInfo, response: Any, error: BaseException | None, seconds: float
+        self, info: CallInfo, result: Result | None, error: BaseException | None, seconds: float
     ) -> None:
         call = self._current.get()
         if call is None or call.info is not info:
@@ -227,8 +228,8 @@ class Instrumentation:
             if code:
                 err_attrs["db.response.status_code"] = str(code)
             self._errors.add(1, err_attrs)
-        elif response is not None:
-            rows = _returned_rows(response)
+        elif result is not None:
+            rows = _returned_rows(result)
             if rows is not None:
                 span.set_attribute("db.response.returned_rows", rows)
         self._duration.record(seconds, attrs)
@@ -248,13 +249,12 @@ class Instrumentation:
             )
 
 
-def _returned_rows(response: Any) -> int | None:
-    try:
-        if response.WhichOneof("result") == "result_set":
-            return len(response.result_set.rows)
-    except (AttributeError, ValueError):
-        pass
-    return None
+def _returned_rows(result: Result) -> int | None:
+    """Rows in the answer (counted, not decoded); None for a statement that
+    returns no rows (a write, DDL)."""
+    if not result._raw_columns and not len(result):
+        return None
+    return len(result)
 
 
 def instrument(

@@ -15,10 +15,13 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from .measure import ServerProcess
+from .protocol import loop_stall, raw_stub
 from .report import Metric, machine_info, table, write_json
 from .workloads import WORKLOADS, Config
 
-ORDER = ("memory", "unary", "rows", "concurrency")  # memory first: a fresh heap
+# memory first: a fresh heap
+ORDER = ("memory", "unary", "rows", "concurrency", "raw", "stall", "restart")
+ALL_WORKLOADS = {**WORKLOADS, "raw": raw_stub, "stall": loop_stall}
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
@@ -59,6 +62,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--tasks", type=int, help=f"concurrent tasks in workload 4 [{d.tasks}]")
     g.add_argument("--max-in-flight", type=int, help=f"workload 4 cap [{d.max_in_flight}]")
     g.add_argument("--pools", type=_ints, help="workload 4 pool sizes [1,2,4]")
+    g.add_argument("--stall-page-sizes", type=_ints, help="workload 7 page sizes [100,5000,20000]")
+    g.add_argument("--restart-overwrites", type=int,
+                   help=f"workload 8 history length [{d.restart_overwrites}]")  # fmt: skip
+    g.add_argument("--restart-keys", type=int, help=f"workload 8 keys [{d.restart_keys}]")
     g.add_argument("--concurrency-rounds", type=int,
                    help=f"workload 4 runs per pool size [{d.concurrency_rounds}]")  # fmt: skip
     return ap.parse_args(argv)
@@ -102,7 +109,7 @@ async def run(
             _log(f"workload {name} ...")
             t0 = time.perf_counter()
             try:
-                metrics += await WORKLOADS[name](server, cfg, _log)
+                metrics += await ALL_WORKLOADS[name](server, cfg, _log)
             except Exception as exc:  # report it, run the rest
                 errors.append(f"{name}: {type(exc).__name__}: {exc}")
                 _log(traceback.format_exc())

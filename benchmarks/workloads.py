@@ -6,6 +6,8 @@ loop against one canned server process (`benchmarks.server`).
 3 memory     RSS growth streaming with prefetch=2 vs loading every row in a list
 4 concurrency  10,000 concurrent executes through max_in_flight, per pool size
 5 naive      betterproto2 over grpclib, run inside workloads 1 and 2
+6 raw, 7 stall  the protocol layer's stub, and loop stalls while streaming (protocol.py)
+8 restart    emulator --data-dir restart after a long history (benchmarks/emulator_restart.py)
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class Config:
     concurrency_rounds: int = 3
     unary_pool_size: int = 1
     naive: bool = True
+    stall_page_sizes: tuple[int, ...] = (100, 5_000, 20_000)
+    restart_overwrites: int = 200_000
+    restart_keys: int = 1000
+    restart_runs: int = 3
+    restart_full_runs: int = 1
 
     @classmethod
     def quick(cls) -> Config:
@@ -48,6 +55,8 @@ class Config:
             unary_calls=300, naive_calls=200, inflight=(1, 16, 64), rounds=1, rows=20_000,
             page_size=1000, row_rounds=1, bp_rows=3000, naive_rows=3000, memory_rows=20_000,
             list_rows=20_000, tasks=500, max_in_flight=64, pools=(1, 2), concurrency_rounds=1,
+            stall_page_sizes=(100, 1000),
+            restart_overwrites=5000, restart_keys=100, restart_runs=1,
         )  # fmt: skip
 
 
@@ -381,4 +390,7 @@ async def concurrency(server: ServerProcess, cfg: Config, log: Any) -> list[Metr
     return out
 
 
-WORKLOADS = {"unary": unary, "rows": rows, "memory": memory, "concurrency": concurrency}
+from .emulator_restart import emulator_restart  # noqa: E402
+
+WORKLOADS = {"unary": unary, "rows": rows, "memory": memory, "concurrency": concurrency,
+             "restart": emulator_restart}  # fmt: skip

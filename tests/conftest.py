@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 
 from astra_grpc_async import Client
 from astra_grpc_async.emulator import EmulatorServer, serve
@@ -25,6 +26,12 @@ if LOOP == "uvloop":
         config: pytest.Config, item: pytest.Item
     ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
         return {"uvloop": uvloop.new_event_loop}
+
+
+# Property tests check values, not speed: a busy CI machine must not fail them
+# on hypothesis' per-example deadline.
+settings.register_profile("aga", deadline=None)
+settings.load_profile("aga")
 
 
 @pytest_asyncio.fixture(autouse=True, loop_scope="session")

@@ -128,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--seed", type=int, default=None, help="seed the key/operation choice")
     load.add_argument("--json", type=Path, help="write the report as JSON to this file")
     load.add_argument("--plot", type=Path, help="write a latency plot (PNG) to this file")
+    load.add_argument(
+        "--hdr-log", type=Path, metavar="FILE",
+        help="write an HdrHistogram interval log (microseconds) to FILE",
+    )  # fmt: skip
     load.add_argument("--quiet", action="store_true", help="no live progress")
     return parser
 
@@ -251,8 +255,9 @@ async def load_main(args: argparse.Namespace, *, handle_sigint: bool = True) -> 
             if progress is not None:
                 progress.start()
             result = await run_load(
-                client, cfg, stop=stop, on_tick=progress.update if progress else None
-            )
+                client, cfg, stop=stop, on_tick=progress.update if progress else None,
+                hdr_log=args.hdr_log,
+            )  # fmt: skip
         except errors.AgaError as exc:  # the schema could not be created
             console.print(f"[bold red]{type(exc).__name__}:[/] {exc}")
             return EXIT_CQL_ERROR
@@ -264,6 +269,8 @@ async def load_main(args: argparse.Namespace, *, handle_sigint: bool = True) -> 
     if args.json is not None:
         report.write_json(data, args.json)
         console.print(f"report written to {args.json}", style="dim")
+    if args.hdr_log is not None:
+        console.print(f"HdrHistogram interval log written to {args.hdr_log}", style="dim")
     if args.plot is not None:
         from .loadgen.plot import plot_latency
 

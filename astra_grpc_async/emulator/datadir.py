@@ -57,7 +57,8 @@ class DataDir:
                 ) from None
         try:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"{os.getpid()}\n".encode())
         except OSError as exc:
             os.close(fd)
             raise EmulatorStartError(f"{where} is not writable: {_why(exc)}") from None
@@ -75,6 +76,7 @@ class DataDir:
 
 def _read_owner(fd: int) -> str:
     try:
-        return os.pread(fd, 32, 0).decode(errors="replace").strip()
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 32).decode(errors="replace").strip()
     except OSError:
         return ""

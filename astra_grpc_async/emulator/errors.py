@@ -5,7 +5,32 @@ gRPC status (code + the server message) and, where a typed detail exists, a
 
 from __future__ import annotations
 
+import re
+
 from google.protobuf.message import Message
+
+MAX_MESSAGE = 1024
+"""The longest message a status carries (gRPC refuses metadata over 8 KiB)."""
+_ECHO_KEEP = 48  # of an overlong echoed token, this many characters are shown
+_LONG_TOKEN = re.compile(rf"\S{{{_ECHO_KEEP * 2},}}")
+
+
+def _cut(m: re.Match[str]) -> str:
+    token = m.group(0)
+    return f"{token[:_ECHO_KEEP]}...[{len(token)} characters]"
+
+
+def bounded(message: str) -> str:
+    """`message` with the input it echoes bounded, as Cassandra's parser
+    bounds its error context: an overlong token (a name, a literal) keeps
+    its start and its length, and the whole message at most MAX_MESSAGE
+    characters."""
+    if len(message) <= _ECHO_KEEP * 2:
+        return message
+    message = _LONG_TOKEN.sub(_cut, message)
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 15] + "...[truncated]"
+    return message
 
 
 class CqlError(Exception):
@@ -14,6 +39,7 @@ class CqlError(Exception):
     code = "UNKNOWN"
 
     def __init__(self, message: str, detail: Message | None = None) -> None:
+        message = bounded(message)
         super().__init__(message)
         self.message = message
         self.detail = detail

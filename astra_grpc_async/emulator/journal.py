@@ -282,7 +282,10 @@ class Journal:
             return
         log.error("journal commit failed (%s): %d write(s) failed and rolled back", reason, writes)
         if self.on_rollback is not None:
-            self.on_rollback()
+            try:
+                self.on_rollback()
+            except Exception:  # the committer must live on: later writes still get answers
+                log.exception("rebuilding the engine from %s failed", self.path)
 
     def _maybe_snapshot(self) -> None:
         if self.snapshot_source is None or self._snapshot_queued or self._closed:
@@ -293,7 +296,12 @@ class Journal:
             return
         # the state now is that of every record appended so far, committed or
         # pending; queued after them, the snapshot commits only if they do
-        blob, rows = self.snapshot_source()
+        try:
+            blob, rows = self.snapshot_source()
+        except Exception:  # no compaction then, but the journal goes on
+            log.exception("snapshot of the engine failed: the journal is no longer compacted")
+            self.snapshot_source = None
+            return
         self._pending.append(_Item(_SNAPSHOT, 0, blob, None, rows))
         self._snapshot_queued = True
         self._since_records = self._since_bytes = 0

@@ -29,6 +29,8 @@ from .streams import DEFAULT_STREAM_WINDOW, StreamStats, StreamWindow
 log = logging.getLogger("astra_grpc_async.emulator")
 
 TOKEN_HEADER = "x-cassandra-token"
+# what a client learns of an unexpected failure: nothing internal (it is logged)
+INTERNAL_MESSAGE = "Internal server error (the emulator logged the details)"
 _Req = TypeVar("_Req", query_pb2.Query, query_pb2.Batch)
 
 
@@ -62,6 +64,7 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
     ) -> None:
         self._engine = engine
         self._tokens = [t.encode() for t in tokens]
+        self._accepted: set[str | bytes | None] = set()
         self._issued = issued  # the Auth API's live tokens (sliding expiry)
         self._faults = faults
         self._durable = durable
@@ -83,9 +86,21 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
         ok = False
         for known in self._tokens:  # constant time per comparison, every token checked
             ok |= hmac.compare_digest(given, known)
+        if ok:
+            self._accepted.add(token)  # only fixed tokens: at most len(_tokens) entries
         if not ok and self._issued is not None:
             ok = self._issued(token)
         return None if ok else "Invalid token"
+
+    def _known_token(self, context: grpc.aio.ServicerContext[Any, Any]) -> bool:
+        """True if the call carries a fixed token already accepted once (a
+        set lookup instead of the comparisons; issued tokens expire, so
+        they always take `_auth_error`)."""
+        token: str | bytes | None = None
+        for key, value in context.invocation_metadata() or ():
+            if key == TOKEN_HEADER:
+                token = value  # the last one counts, as in _auth_error
+        return token in self._accepted
 
     def _now_micros(self) -> int:
         # strictly increasing, so two writes in one microsecond keep their order
@@ -135,9 +150,9 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
             await context.abort(
                 grpc.StatusCode[err.code], err.message, trailing_metadata=_trailers(err)
             )
-        except Exception as exc:  # never crash the call: the contract's INTERNAL
+        except Exception:  # never crash the call: the contract's INTERNAL
             log.exception("internal error")
-            await context.abort(grpc.StatusCode.INTERNAL, f"Internal server error: {exc}")
+            await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
         raise AssertionError("unreachable")  # abort raises
 
     async def _stream(
@@ -164,9 +179,9 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
                 item = query_pb2.StreamingResponse(response=resp)
             except CqlError as err:
                 item = _stream_status(err)
-            except Exception as exc:
+            except Exception:
                 log.exception("internal error")
-                item = _stream_status(CqlError(f"Internal server error: {exc}"))
+                item = _stream_status(CqlError(INTERNAL_MESSAGE))
                 item.status.code = grpc.StatusCode.INTERNAL.value[0]
             out.put_nowait(item)
 
@@ -204,9 +219,26 @@ class StargateServicer(stargate_pb2_grpc.StargateServicer):
     async def ExecuteQuery(
         self, request: query_pb2.Query, context: grpc.aio.ServicerContext[Any, Any]
     ) -> query_pb2.Response:
-        return await self._unary(
-            "ExecuteQuery", request, (request.cql,), self._query, jr.QUERY, context
-        )
+        # the common case inline (no fault rules, a known token, a statement
+        # that succeeds); anything else takes the general path
+        if self._faults.active or not self._known_token(context):
+            return await self._unary(
+                "ExecuteQuery", request, (request.cql,), self._query, jr.QUERY, context
+            )
+        self.calls += 1
+        try:
+            if self._durable is not None:  # answers wait for the commits they rest on
+                return await self._durable.run(request, jr.QUERY, self._query, self._now_micros)
+            return self._engine.execute(request, now_micros=self._now_micros()).response
+        except CqlError as err:
+            await context.abort(
+                grpc.StatusCode[err.code], err.message, trailing_metadata=_trailers(err)
+            )
+            raise AssertionError("unreachable") from None  # abort raises
+        except Exception as exc:  # never crash the call: the contract's INTERNAL
+            log.exception("internal error")
+            await context.abort(grpc.StatusCode.INTERNAL, f"Internal server error: {exc}")
+            raise AssertionError("unreachable") from None
 
     async def ExecuteBatch(
         self, request: query_pb2.Batch, context: grpc.aio.ServicerContext[Any, Any]

@@ -11,6 +11,7 @@ emulator that wrote it.
 
 from __future__ import annotations
 
+import copyreg
 import io
 import pickle
 from typing import Any
@@ -24,7 +25,6 @@ from .engine.system import SystemTables
 __all__ = ["dump", "live_rows", "load"]
 
 FORMAT = 1
-_SINGLETONS: dict[str, Any] = {"TOP": TOP, "BOTTOM": BOTTOM}
 _DERIVED = ("_ck_fns", "serializers")  # rebuilt from the table's clustering columns
 
 
@@ -32,41 +32,31 @@ def _blank_table_data() -> TableData:
     return TableData.__new__(TableData)
 
 
-class _Pickler(pickle.Pickler):
-    def persistent_id(self, obj: Any) -> str | None:
-        # identity matters for the clustering sentinels (`other is self`)
-        if obj is TOP:
-            return "TOP"
-        if obj is BOTTOM:
-            return "BOTTOM"
-        return None
-
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is TableData:
-            state = {k: v for k, v in vars(obj).items() if k not in _DERIVED}
-            return (_blank_table_data, (), state)
-        return NotImplemented
+def _reduce_table_data(obj: TableData) -> Any:
+    return (_blank_table_data, (), {k: v for k, v in vars(obj).items() if k not in _DERIVED})
 
 
-class _Unpickler(pickle.Unpickler):
-    def persistent_load(self, pid: Any) -> Any:
-        try:
-            return _SINGLETONS[pid]
-        except KeyError:
-            raise pickle.UnpicklingError(f"unknown reference {pid!r}") from None
+# per-type reducers (a lookup per type, not a Python call per object); the
+# clustering sentinels pickle by name: their identity matters (`other is self`)
+_REDUCERS: dict[type, Any] = {
+    **copyreg.dispatch_table,
+    type(TOP): lambda _: "TOP",
+    type(BOTTOM): lambda _: "BOTTOM",
+    TableData: _reduce_table_data,
+}
 
 
 def dump(engine: Engine) -> bytes:
     out = io.BytesIO()
-    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(
-        (FORMAT, engine.catalog, engine.clock.snapshot())
-    )
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _REDUCERS
+    pickler.dump((FORMAT, engine.catalog, engine.clock.snapshot()))
     return out.getvalue()
 
 
 def load(data: bytes) -> Engine:
     """A fresh engine holding the dumped state."""
-    fmt, catalog, clock = _Unpickler(io.BytesIO(data)).load()
+    fmt, catalog, clock = pickle.loads(data)
     if fmt != FORMAT or not isinstance(catalog, Catalog):
         raise ValueError(f"unknown snapshot format {fmt!r}")
     for ks in catalog.keyspaces.values():

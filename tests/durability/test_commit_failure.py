@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from emulator_process import TOKEN, start
@@ -72,3 +73,35 @@ async def test_failed_commit_fails_fast_rolls_back_and_recovers(tmp_path: Path) 
             await c.execute("SELECT k FROM d.u")
     finally:
         await proc.kill()
+
+
+async def test_a_read_that_saw_a_failed_write_is_answered_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk_full = tmp_path / "disk-full"
+    monkeypatch.setenv(journal.FAIL_COMMITS_ENV, str(disk_full))
+    monkeypatch.setenv(journal.COMMIT_DELAY_ENV, "0.2")  # the read arrives mid-commit
+    async with aga.emulator.serve(port=0, data_dir=tmp_path / "data") as server:
+        async with aga.Client(server.endpoint, token=server.token, timeout=60) as c:
+            await c.execute(
+                "CREATE KEYSPACE d WITH replication = "
+                "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+            )
+            await c.execute("CREATE TABLE d.t (k int PRIMARY KEY, v int)")
+            assert server.journal is not None
+            recorded = asyncio.Event()  # the write ran (in memory), its commit is under way
+            record = server.journal.record
+
+            def record_and_tell(*args: Any) -> asyncio.Future[None]:
+                recorded.set()
+                return record(*args)
+
+            monkeypatch.setattr(server.journal, "record", record_and_tell)
+            disk_full.touch()
+            write = asyncio.create_task(c.execute(INSERT, [5, 5]))
+            await recorded.wait()
+            # it is in memory now; the read must not be answered from that
+            read = await c.execute("SELECT v FROM d.t WHERE k = 5")
+            assert read.first() is None
+            with pytest.raises(aga.errors.WriteFailureError):
+                await write

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from emulator_process import TOKEN, start
 
 import astra_grpc_async as aga
 from astra_grpc_async.emulator import journal
@@ -65,3 +66,29 @@ async def test_journal_is_compacted_and_a_restart_rebuilds_the_same_state(
             # the schema came back from the snapshot too
             with pytest.raises(aga.errors.AlreadyExistsError):
                 await c.execute("CREATE TABLE k.c (k int PRIMARY KEY)")
+
+
+async def test_compaction_survives_kill_9(tmp_path: Path) -> None:
+    env = {journal.COMPACT_RECORDS_ENV: "20"}
+    proc = await start(tmp_path, env=env)
+    try:
+        async with aga.Client(proc.endpoint, token=TOKEN) as c:
+            await c.execute(
+                "CREATE KEYSPACE k WITH replication = "
+                "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+            )
+            await c.execute("CREATE TABLE k.t (k int PRIMARY KEY, v int)")
+            # concurrent overwrites, snapshots taken while commits are in flight
+            await c.execute_many(
+                "UPDATE k.t SET v = ? WHERE k = ?", [(i, i % 7) for i in range(300)], concurrency=16
+            )
+            served = {r["k"]: r["v"] async for r in c.stream("SELECT k, v FROM k.t")}
+    finally:
+        await proc.kill()
+    assert _logged(tmp_path) < 100
+    proc = await start(tmp_path, env=env)
+    try:
+        async with aga.Client(proc.endpoint, token=TOKEN) as c:
+            assert {r["k"]: r["v"] async for r in c.stream("SELECT k, v FROM k.t")} == served
+    finally:
+        await proc.kill()

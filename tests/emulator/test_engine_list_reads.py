@@ -133,3 +133,25 @@ def test_other_collection_operations_read_the_same_view() -> None:
     err = db.err("UPDATE t SET l[2] = 9 WHERE k = 1 AND c IN (1, 2)")
     assert err.message == "List index 2 out of bound, list has size 2"
     assert db.rows("SELECT l FROM t") == [([8, 5, 2],), ([8, 4],)]  # row 1 untouched too
+
+
+def test_conditional_batch_reads_lists_before_the_batch() -> None:
+    db = Db()
+    db.q("CREATE TABLE t (k int, c int, v int, l list<int>, PRIMARY KEY (k, c))")
+    db.q("INSERT INTO t (k, c, v, l) VALUES (1, 1, 0, [10, 20])")
+    db.batch(
+        [
+            ("UPDATE t SET v = 1 WHERE k = 1 AND c = 1 IF v = 0", []),
+            ("DELETE l[0] FROM t WHERE k = 1 AND c = 1", []),
+            ("UPDATE t SET l[1] = 21 WHERE k = 1 AND c = 1", []),
+        ]
+    )
+    assert db.rows("SELECT v, l FROM t") == [(1, [21])]
+    err = db.batch_err(
+        [
+            ("UPDATE t SET v = 2 WHERE k = 1 AND c = 1 IF v = 1", []),
+            ("UPDATE t SET l[1] = 5 WHERE k = 1 AND c = 1", []),
+        ]
+    )
+    assert err.message == "List index 1 out of bound, list has size 1"
+    assert db.rows("SELECT v, l FROM t") == [(1, [21])]

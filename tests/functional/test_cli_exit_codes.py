@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import pytest
 
 from astra_grpc_async import __version__
+from astra_grpc_async.cli.main import main
 from astra_grpc_async.emulator import EmulatorServer
 
 SCRUBBED = ("ASTRA_DB_", "STARGATE_")
@@ -84,21 +85,36 @@ async def test_1_for_a_token_without_an_endpoint() -> None:
     code, _, err = await run("cql", "--token", "abc", "-e", QUERY)
     assert code == 1
     assert "--token given but no endpoint" in err and "embedded emulator on" not in err
-    code, _, err = await run("load", "--token", "abc", "--count", "5")
-    assert code == 1 and "--token given but no endpoint" in err
-    code, _, err = await run("cql", "--emulator", "--token", "abc", "-e", QUERY)
-    assert code == 1 and "--emulator starts its own server" in err
 
 
-async def test_1_for_usage_and_configuration_errors(tmp_path: os.PathLike[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["load", "--token", "abc", "--count", "5"], "--token given but no endpoint"),
+        (["cql", "--emulator", "--token", "abc", "-e", QUERY], "--emulator starts its own server"),
+        (["cql", "--endpoint", "host:notaport", "-e", QUERY], "bad port"),
+        (["cql", "--emulator", "-f", "/nonexistent/missing.cql"], "cannot read"),
+    ],
+)
+def test_1_for_configuration_errors(
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith(SCRUBBED):
+            monkeypatch.delenv(name)
+    assert main(argv) == 1  # in process: the same main() as the process above
+    assert message in capsys.readouterr().err
+
+
+async def test_1_for_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = await run("cql", "--page-size", "0", "-e", QUERY)
     assert code == 1 and "must be at least 1" in err
-    code, _, err = await run("cql", "--endpoint", "host:notaport", "-e", QUERY)
-    assert code == 1 and "bad port" in err
-    code, _, err = await run("cql", "--emulator", "-f", os.path.join(tmp_path, "missing.cql"))
-    assert code == 1 and "cannot read" in err
-    code, _, err = await run("load", "--read-ratio", "2")
-    assert code == 1 and "between 0 and 1" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["load", "--read-ratio", "2"])
+    assert exit_info.value.code == 1 and "between 0 and 1" in capsys.readouterr().err
 
 
 async def test_2_when_a_statement_fails(stargate_emulator: EmulatorServer) -> None:
@@ -198,3 +214,34 @@ async def test_the_environment_is_used_without_flags(
     code, _, err = await run(command, *args, env=env)
     assert code == 0, err
     assert "embedded emulator" not in err
+
+
+async def test_2_for_load_when_no_operation_succeeds(stargate_emulator: EmulatorServer) -> None:
+    stargate_emulator.faults.fail_next(10_000, "overloaded", match="FROM load_none.kv")
+    try:
+        code, out, err = await run(
+            "load", "--endpoint", stargate_emulator.endpoint, "--token", stargate_emulator.token,
+            "--count", "20", "--read-ratio", "1", "--quiet", "--keyspace", "load_none",
+        )  # fmt: skip
+    finally:
+        stargate_emulator.faults.clear()
+    assert code == 2, err
+    assert "0 operations, 20 errors" in out and "OverloadedError" in out
+
+
+async def test_ctrl_c_stops_load_early_with_a_report(stargate_emulator: EmulatorServer) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "astra_grpc_async.cli", "load",
+        "--endpoint", stargate_emulator.endpoint, "--token", stargate_emulator.token,
+        "--duration", "60", "--concurrency", "2", "--interval", "0.2", "--keyspace", "load_int",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=clean_env(),
+    )  # fmt: skip
+    assert proc.stderr is not None
+    async with asyncio.timeout(60):
+        while b"p99 all ms" not in await proc.stderr.readline():
+            pass  # the header: the run is under way
+        await proc.stderr.readline()  # and one interval is done
+    proc.send_signal(signal.SIGINT)
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0
+    assert "(stopped early)" in out.decode()

@@ -57,8 +57,13 @@ async def test_failing_batch_applies_nothing_and_restart_agrees(tmp_path: Path) 
                     "UPDATE a.t SET l[0] = 11 WHERE k = 2",
                 ]
             )
+            # a CQL batch too: DELETE l[0] is the 10 that was first before the batch
+            await c.execute(
+                "BEGIN UNLOGGED BATCH UPDATE a.t SET l = [0] + l WHERE k = 1; "
+                "DELETE l[0] FROM a.t WHERE k = 1; APPLY BATCH"
+            )
             seen = await _state(c)
-            assert seen == [(1, 1, [10]), (2, 0, [11, 20, 30])]
+            assert seen == [(1, 1, [0]), (2, 0, [11, 20, 30])]
     async with aga.emulator.serve(port=0, data_dir=tmp_path) as again:
         async with aga.Client(again.endpoint, token=again.token) as c:
             assert await _state(c) == seen

@@ -193,3 +193,24 @@ async def test_standalone_emulator_serves_the_auth_api() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_malformed_http_gets_400_and_idle_connections_are_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from astra_grpc_async.emulator import auth_api
+
+    monkeypatch.setattr(auth_api, "IDLE_SECONDS", 0.2)
+    async with aga.emulator.serve(auth_port=0) as server:
+        port = server.auth_api.port  # type: ignore[union-attr]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"NOT AN HTTP REQUEST\r\n\r\n")
+        answer = await reader.read()  # the server answers, then closes
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        writer.close()
+        await writer.wait_closed()
+        # a client that connects and says nothing is let go after the idle bound
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await reader.read() == b""
+        writer.close()
+        await writer.wait_closed()

@@ -55,3 +55,7 @@ async def streams(client: aga.Client) -> int:
 
 def value() -> proto.Value:
     return codec.to_proto(42)
+
+
+def typed_stream(client: aga.Client) -> aga.RowStream[aga.Row]:
+    return client.stream("SELECT * FROM app.users")  # no into=: a stream of Rows

@@ -27,6 +27,7 @@ async def test_every_workload_runs_and_reports_numbers(tmp_path, capsys) -> None
         "--unary-calls", "40", "--naive-calls", "20", "--rows", "3000", "--page-size", "500",
         "--bp-rows", "1000", "--naive-rows", "1000", "--memory-rows", "2000",
         "--list-rows", "2000", "--tasks", "60", "--max-in-flight", "16", "--pools", "1,2",
+        "--stall-page-sizes", "50,200", "--restart-overwrites", "300", "--restart-keys", "30",
     ])  # fmt: skip
     assert status in (0, 1)  # 1 = a target missed: a measurement, not a failure here
     doc = json.loads(out.read_text())
@@ -36,6 +37,7 @@ async def test_every_workload_runs_and_reports_numbers(tmp_path, capsys) -> None
     workloads = {m["workload"] for m in metrics}
     assert workloads == {
         "1 unary", "2 rows", "3 memory", "4 concurrency", "5 naive unary", "5 naive rows",
+        "6 raw stub", "7 loop stall", "8 emulator restart",
     }  # fmt: skip
     for m in metrics:
         assert isinstance(m["value"], int | float) and math.isfinite(m["value"]), m

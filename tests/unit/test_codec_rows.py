@@ -156,3 +156,33 @@ async def test_read_result_small_page_takes_no_turn() -> None:
 def test_wide_schemas_are_not_cached() -> None:
     rs = _result_set(rows.CACHED_MAX_COLUMNS + 1, 0, prefix="nc")
     assert build_decoder(rs.columns) is not build_decoder(rs.columns)
+
+
+def test_a_page_over_a_mebibyte_is_parsed_with_its_rows_serialized() -> None:
+    from astra_grpc_async._lazywire import LazyResponse
+    from astra_grpc_async._responses import LAZY_PARSE_BYTES
+
+    rs = _result_set(10, 1, prefix="lazy")
+    rs.rows.pop()
+    rs.columns.add(name="blob", type=q.TypeSpec(basic=B.BLOB))
+    payload = b"p" * 200
+    for r in range(6_000):
+        rs.rows.add().values.extend([*(q.Value(int=r) for _ in range(10)), q.Value(bytes=payload)])
+    rs.paging_state.value = b"next"
+    response = q.Response(result_set=rs, warnings=["w"])
+    response.traces.id = "trace-1"
+    raw = response.SerializeToString()
+    assert len(raw) >= LAZY_PARSE_BYTES
+    result = result_from_bytes(raw)
+    assert isinstance(result._response, LazyResponse)
+    assert len(result) == 6_000 and result.paging_state == b"next"
+    assert result.warnings == ["w"] and result.traces is not None and result.traces.id == "trace-1"
+    assert [c.name for c in result.columns][-1] == "blob"
+    expected = build_decoder(q.Response.FromString(raw).result_set.columns).decode(rs.rows)
+    assert result.rows == expected
+    page = page_from_bytes(raw)
+    assert [r for c in page_steps(page) for r in c] == expected
+    bad = bytearray(raw)
+    bad[raw.index(payload) - 30] = 0xFF  # inside a row: a broken tag
+    with pytest.raises(errors.ProtocolError):
+        result_from_bytes(bytes(bad)).rows  # noqa: B018

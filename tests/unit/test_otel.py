@@ -66,12 +66,14 @@ def _instrumented(telemetry: Telemetry, **kw: Any) -> tuple[aga.Client, Instrume
     return client, inst
 
 
-def _response_with_rows(n: int) -> Any:
-    from astra_grpc_async._proto.stargate import query_pb2
+def _response_with_rows(n: int) -> aga.Result:
+    from astra_grpc_async import proto
 
-    response = query_pb2.Response()
-    response.result_set.rows.extend(query_pb2.Row() for _ in range(n))
-    return response
+    column = proto.ColumnSpec(name="c", type=proto.TypeSpec(basic=proto.TypeSpecBasic.INT))
+    rows = [proto.Row(values=[proto.Value(int=i)]) for i in range(n)]
+    return aga.Result.from_proto(
+        proto.Response(result_set=proto.ResultSet(columns=[column], rows=rows))
+    )
 
 
 def test_span_per_call_with_db_conventions(telemetry: Telemetry) -> None:

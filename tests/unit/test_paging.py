@@ -144,3 +144,24 @@ async def test_error_surfaces_in_consumer_and_iterates_once() -> None:
         aiter(stream)
     with pytest.raises(errors.ClientError):
         RowStream(broken, prefetch=0)
+
+
+async def test_pages_refuses_a_closed_stream_like_iteration_does() -> None:
+    stream = RowStream(FakePages(2), prefetch=2)
+    await stream.aclose()
+    with pytest.raises(errors.ClientClosedError):
+        async for _ in stream.pages():
+            pass
+
+
+async def test_pages_and_rows_share_one_path() -> None:
+    pages = [p async for p in RowStream(FakePages(3), prefetch=2).pages()]
+    assert pages == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+
+    def in_steps(page: list[int]) -> list[list[int]]:  # a decode that yields steps
+        return [[], page[:1], [], page[1:]]
+
+    stream = RowStream(FakePages(3), in_steps, prefetch=2)
+    assert [p async for p in stream.pages()] == pages
+    assert stream.stats.rows == 9 and stream.stats.pages_consumed == 3
+    assert [r async for r in RowStream(FakePages(3), in_steps, prefetch=1)] == list(range(9))

@@ -50,11 +50,11 @@ Choices the engine relies on (beyond the docstrings in `ast.py`):
 
 from __future__ import annotations
 
-import decimal
 import uuid as _uuid
 from typing import Final, Literal, NoReturn
 
 from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.cql.bignum import parse_int
 from astra_grpc_async.emulator.cql.cache import TextCache
 from astra_grpc_async.emulator.cql.lexer import (
     BLOB,
@@ -212,9 +212,7 @@ _COUNTER: Final = ast.NativeType("counter")
 
 def _to_int(digits: str) -> int:
     """int() of a decimal literal of any length (str->int caps at 4300 digits)."""
-    if len(digits) < 4000:
-        return int(digits)
-    return int(decimal.Decimal(digits))
+    return parse_int(digits)
 
 
 _MAX_DEPTH: Final = 100

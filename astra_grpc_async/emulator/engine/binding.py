@@ -3,6 +3,7 @@ the way Stargate does, and decoding them into stored values."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from astra_grpc_async._proto.stargate import query_pb2
@@ -12,7 +13,19 @@ from astra_grpc_async.emulator.errors import BindCountError, InvalidRequest
 from .terms import MarkerSpec
 from .values import BadValue
 
-__all__ = ["bind_values"]
+__all__ = ["bind_values", "positional_decoders"]
+
+Decoders = tuple[Callable[[query_pb2.Value], Any], ...]
+
+
+def positional_decoders(
+    markers: tuple[ast.BindMarker, ...], specs: dict[int, MarkerSpec]
+) -> Decoders | None:
+    """Each marker's decoder in order, for the common case of positional
+    values (None if the statement has no markers or one lacks a type)."""
+    if not markers or any(specs.get(i) is None for i in range(len(markers))):
+        return None
+    return tuple(specs[i].decode for i in range(len(markers)))
 
 
 def _decode(spec: MarkerSpec | None, v: query_pb2.Value, position: int) -> Any:
@@ -28,7 +41,15 @@ def bind_values(
     markers: tuple[ast.BindMarker, ...],
     specs: dict[int, MarkerSpec],
     values: query_pb2.Values | None,
+    decoders: Decoders | None = None,
 ) -> list[Any]:
+    if decoders is not None and values is not None:
+        given = values.values
+        if len(given) == len(decoders) and not values.value_names:
+            try:
+                return [d(v) for d, v in zip(decoders, given, strict=True)]
+            except BadValue:
+                pass  # the general path below says which position
     n = len(markers)
     vals = values.values if values is not None else ()
     names = values.value_names if values is not None else ()

@@ -124,10 +124,24 @@ def _create_keyspace(catalog: Catalog, stmt: ast.CreateKeyspace) -> query_pb2.Sc
             f'Cannot add existing keyspace "{name}"',
             query_pb2.AlreadyExists(keyspace=name, table=""),
         )
+    _valid_name("Keyspace", name)
     replication = _replication(stmt.replication)
     catalog.keyspaces[name] = Keyspace(name, replication, stmt.durable_writes)
     catalog.bump()
     return _change(SC.CREATED, SC.KEYSPACE, name)
+
+
+NAME_LENGTH = 48
+_NAME = re.compile(rf"\w{{1,{NAME_LENGTH}}}", re.ASCII)
+
+
+def _valid_name(what: str, name: str) -> None:
+    """Cassandra's check on new keyspace and table names."""
+    if _NAME.fullmatch(name) is None:
+        raise ConfigurationError(
+            f"{what} name must not be empty, more than {NAME_LENGTH} characters long, or "
+            f'contain non-alphanumeric-underscore characters (got "{name}")'
+        )
 
 
 def _replication(options: tuple[tuple[str, str], ...]) -> dict[str, str]:
@@ -181,6 +195,8 @@ def _create_table(
             f'Cannot add already existing table "{name}" to keyspace "{ks_name}"',
             query_pb2.AlreadyExists(keyspace=ks_name, table=name),
         )
+    _valid_name("Keyspace", ks_name)
+    _valid_name("Table", name)
     types: dict[str, CType] = {}
     for cd in stmt.columns:
         if cd.name in types:

@@ -19,7 +19,7 @@ from astra_grpc_async.emulator.cql.parser import parse
 from astra_grpc_async.emulator.errors import InvalidRequest
 
 from .batch import BatchItem, run_batch
-from .binding import bind_values
+from .binding import Decoders, bind_values, positional_decoders
 from .catalog import Catalog, Table
 from .context import Clock, Ctx
 from .ddl import execute_ddl
@@ -57,6 +57,7 @@ class Compiled:
     version: int
     plan: Any  # SelectPlan | WritePlan | list[WritePlan]
     specs: dict[int, MarkerSpec]
+    decoders: Decoders | None  # positional values' fast path
 
 
 class Engine:
@@ -71,31 +72,41 @@ class Engine:
     # --- public API ------------------------------------------------------------
 
     def execute(self, query: query_pb2.Query, *, now_micros: int) -> Outcome:
+        cql = query.cql  # a new str on each access: read it once
+        keyspace: str | None = None
+        ts: int | None = None
+        now = now_micros // 1_000_000
+        consistency = _LOCAL_QUORUM
         params = query.parameters
-        consistency = params.consistency.value if params.HasField("consistency") else _LOCAL_QUORUM
-        self.consistency_log.append((_logged(query.cql), consistency))
-        parsed = parse(query.cql)
-        keyspace = params.keyspace.value if params.HasField("keyspace") else None
-        now = (
-            params.now_in_seconds.value
-            if params.HasField("now_in_seconds")
-            else now_micros // 1_000_000
-        )
-        ts = params.timestamp.value if params.HasField("timestamp") else None
+        tracing = False
+        if query.HasField("parameters"):
+            if params.HasField("consistency"):
+                consistency = params.consistency.value
+            if params.HasField("keyspace"):
+                keyspace = params.keyspace.value
+            if params.HasField("now_in_seconds"):
+                now = params.now_in_seconds.value
+            if params.HasField("timestamp"):
+                ts = params.timestamp.value
+            tracing = params.tracing
+        self.consistency_log.append((_logged(cql), consistency))
+        parsed = parse(cql)
         ctx = Ctx([], now, now_micros, self.clock, ts)
         values = query.values if query.HasField("values") else None
         saved = self.clock.snapshot()
         mutated = False
         try:
-            response, mutated = self._run(query.cql, parsed, keyspace, values, ctx, params)
-            if params.tracing:
-                _add_trace(response, query.cql, now_micros, self.clock)
+            response, mutated = self._run(cql, parsed, keyspace, values, ctx, params)
+            if tracing:
+                _add_trace(response, cql, now_micros, self.clock)
         finally:
             if not mutated:
                 self.clock.restore(saved)
         return Outcome(response, mutated)
 
     def execute_batch(self, batch: query_pb2.Batch, *, now_micros: int) -> Outcome:
+        if not batch.queries:  # Stargate's BatchHandler validation
+            raise InvalidRequest("No queries in batch")
         params = batch.parameters
         consistency = params.consistency.value if params.HasField("consistency") else _LOCAL_QUORUM
         keyspace = params.keyspace.value if params.HasField("keyspace") else None
@@ -139,7 +150,10 @@ class Engine:
             compiled = self._compile(q.cql, parsed, keyspace)
             ctx = Ctx([], now, now_micros, self.clock, ts)
             ctx.bound = bind_values(
-                parsed.markers, compiled.specs, q.values if q.HasField("values") else None
+                parsed.markers,
+                compiled.specs,
+                q.values if q.HasField("values") else None,
+                compiled.decoders,
             )
             items.append(BatchItem(compiled.plan, ctx))
         kind = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}.get(batch.type, "LOGGED")
@@ -157,17 +171,20 @@ class Engine:
         params: query_pb2.QueryParameters,
     ) -> tuple[query_pb2.Response, bool]:
         stmt = parsed.statement
-        if isinstance(stmt, ast.Use):
-            raise InvalidRequest("USE <keyspace> not supported")
-        if isinstance(stmt, _DDL):
-            bind_values(parsed.markers, {}, values)
-            change = execute_ddl(self.catalog, stmt, keyspace)
-            if change is not None:
-                self._plans.clear()
-                return query_pb2.Response(schema_change=change), True
-            return query_pb2.Response(), isinstance(stmt, ast.Truncate)
-        compiled = self._compile(cql, parsed, keyspace)
-        ctx.bound = bind_values(parsed.markers, compiled.specs, values)
+        # a cached plan is a DML statement's (DDL and USE are never cached)
+        compiled = self._plans.get((cql, keyspace))
+        if compiled is None or compiled.version != self.catalog.version:
+            if isinstance(stmt, ast.Use):
+                raise InvalidRequest("USE <keyspace> not supported")
+            if isinstance(stmt, _DDL):
+                bind_values(parsed.markers, {}, values)
+                change = execute_ddl(self.catalog, stmt, keyspace)
+                if change is not None:
+                    self._plans.clear()
+                    return query_pb2.Response(schema_change=change), True
+                return query_pb2.Response(), isinstance(stmt, ast.Truncate)
+            compiled = self._compile(cql, parsed, keyspace)
+        ctx.bound = bind_values(parsed.markers, compiled.specs, values, compiled.decoders)
         plan = compiled.plan
         if isinstance(plan, SelectPlan):
             if plan.table.virtual:
@@ -215,7 +232,8 @@ class Engine:
                     p.timestamp = ts_ev
         else:
             plan = self._compile_write(stmt, keyspace, binder)
-        compiled = Compiled(version, plan, binder.specs)
+        specs = binder.specs
+        compiled = Compiled(version, plan, specs, positional_decoders(parsed.markers, specs))
         self._plans.put(key, compiled, len(cql))
         return compiled
 

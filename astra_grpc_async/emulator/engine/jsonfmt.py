@@ -8,6 +8,8 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from astra_grpc_async.emulator.cql.bignum import int_text
+
 from .literals import EPOCH_DAYS_OFFSET
 from .types import CType
 from .values import format_uuid
@@ -71,7 +73,7 @@ def to_json(t: CType, x: Any) -> str:
     if k in ("text", "ascii"):
         return json.dumps(x, ensure_ascii=False)
     if k in ("tinyint", "smallint", "int", "bigint", "counter", "varint"):
-        return str(x)
+        return int_text(x)
     if k in ("float", "double"):
         return _number(x)
     if k == "decimal":

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.cql.bignum import int_text, parse_int
 from astra_grpc_async.emulator.errors import InvalidRequest
 
 from .literals import convert_constant
@@ -47,7 +48,9 @@ def _show(x: Any) -> str:
         return "true" if x else "false"
     if isinstance(x, str):
         return x
-    return json.dumps(x) if isinstance(x, list | dict) else str(x)
+    if isinstance(x, int):
+        return int_text(x)
+    return json.dumps(x, default=str) if isinstance(x, list | dict) else str(x)
 
 
 def _expected(what: str, x: Any) -> _Marshal:
@@ -56,7 +59,7 @@ def _expected(what: str, x: Any) -> _Marshal:
 
 def decode_json_object(text: str) -> dict[str, Any]:
     try:
-        obj = json.loads(text, parse_float=Decimal)
+        obj = json.loads(text, parse_float=Decimal, parse_int=parse_int)
     except ValueError as e:
         raise InvalidRequest(f"Could not decode JSON string as a map: {e}") from None
     if not isinstance(obj, dict):
@@ -134,7 +137,7 @@ def _convert(t: CType, x: Any) -> Any:
 
 def _decode(text: str) -> Any:
     try:
-        return json.loads(text, parse_float=Decimal)
+        return json.loads(text, parse_float=Decimal, parse_int=parse_int)
     except ValueError:
         raise _Marshal(f"Could not decode JSON string '{text}'") from None
 
@@ -172,13 +175,13 @@ def _native(t: CType, x: Any) -> Any:
             return _scalar(t, "integer", int(x))
         if k in _INTEGERS:
             try:
-                return _scalar(t, "integer", int(x.strip()))
+                return _scalar(t, "integer", parse_int(x.strip()))
             except ValueError:
                 raise _Marshal(f"Unable to make {k} from '{x}'") from None
         return _scalar(t, "string", x)
     if k in ("float", "double", "decimal"):
         if isinstance(x, int | Decimal):
-            return _scalar(t, "float", str(x))
+            return _scalar(t, "float", int_text(x) if isinstance(x, int) else str(x))
         try:
             Decimal(x.strip())
         except ArithmeticError:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.cql.bignum import int_text
 from astra_grpc_async.emulator.errors import InvalidRequest
 
 from .types import CType
@@ -39,7 +40,7 @@ _ACCEPTS = {
     "blob": {"blob"},
     "duration": {"duration"},
 }  # fmt: skip
-_INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
+INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
 EPOCH_DAYS_OFFSET = 2**31
 
 
@@ -50,7 +51,7 @@ def _literal_text(c: ast.Constant) -> str:
         return "0x" + v.hex()
     if c.kind == "boolean":
         return "true" if v else "false"
-    return str(v)
+    return int_text(v) if isinstance(v, int) else str(v)
 
 
 def convert_constant(c: ast.Constant, t: CType, receiver: str) -> Any:
@@ -67,7 +68,7 @@ def convert_constant(c: ast.Constant, t: CType, receiver: str) -> Any:
     try:
         return _convert(c.kind, v, k)
     except (ValueError, InvalidOperation, OverflowError) as e:
-        msg = str(e) if isinstance(e, _Coerce) else f"Unable to make {k} from '{v}'"
+        msg = str(e) if isinstance(e, _Coerce) else f"Unable to make {k} from '{_literal_text(c)}'"
         raise InvalidRequest(msg) from None
 
 
@@ -78,8 +79,8 @@ class _Coerce(ValueError):
 def _convert(kind: str, v: Any, k: str) -> Any:
     if kind == "integer":
         n = int(v)
-        if k in _INT_BITS:
-            bits = _INT_BITS[k]
+        if k in INT_BITS:
+            bits = INT_BITS[k]
             if not -(2 ** (bits - 1)) <= n < 2 ** (bits - 1):
                 raise ValueError
             return n

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,12 +11,14 @@ from typing import Any
 
 from astra_grpc_async._proto.stargate import query_pb2
 from astra_grpc_async.emulator.cql import ast
+from astra_grpc_async.emulator.cql.bignum import int_text, parse_int
 from astra_grpc_async.emulator.errors import InvalidRequest
 
 from . import functions
 from .catalog import Column, Table, cql_name
 from .context import Ctx
 from .jsonfmt import to_json
+from .literals import INT_BITS
 from .rows import cell_of, column_reader
 from .store import Cell, Partition, Row
 from .terms import Binder, Evaluator
@@ -58,7 +61,8 @@ class Aggregate:
             return float(total) / len(values)
         if self.type.kind == "decimal":
             return total / len(values)
-        return int(total / len(values))
+        quotient = abs(total) // len(values)  # truncated toward zero, exact at any size
+        return -quotient if total < 0 else quotient
 
 
 @dataclass(slots=True)
@@ -283,14 +287,43 @@ def _convert(src: CType, to: CType, v: Any) -> Any:
             from .values import format_uuid
 
             return format_uuid(v)
-        return str(v)
+        return int_text(v) if isinstance(v, int) else str(v)
     if k in ("tinyint", "smallint", "int", "bigint", "varint", "counter"):
-        return int(v)
+        return _to_integer(k, v)
     if k in ("float", "double"):
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:  # Java's doubleValue() of a huge number: an infinity
+            return math.inf if v > 0 else -math.inf
     if k == "decimal":
-        return Decimal(str(v))
+        return Decimal(v) if isinstance(v, int) else Decimal(str(v))
     raise InvalidRequest(f"{src.cql()} cannot be cast to {to.cql()}")
+
+
+def _to_integer(k: str, v: Any) -> int:
+    """Java's Number.intValue() and friends, which Cassandra's casts use:
+    a fraction is dropped, a float saturates (NaN is 0), anything else keeps
+    its low-order bits."""
+    bits = INT_BITS.get(k)
+    if isinstance(v, float):
+        if bits is None and not math.isfinite(v):
+            raise InvalidRequest(f"Unable to make {k} from '{v}'")
+        if math.isnan(v):
+            return 0
+        if bits is not None:
+            low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+            if bits < 32:  # Java narrows a double to int first, then to byte / short
+                low, high = -(2**31), 2**31 - 1
+            n = int(max(low, min(high, v)))
+            return n if bits >= 32 else _wrap(n, bits)
+        return int(v)
+    n = parse_int(v) if isinstance(v, str) else int(v)
+    return n if bits is None else _wrap(n, bits)
+
+
+def _wrap(n: int, bits: int) -> int:
+    half = 1 << (bits - 1)
+    return ((n + half) & ((1 << bits) - 1)) - half
 
 
 def encode_row(cols: list[OutputColumn], p: Partition, r: Row | None, ctx: Ctx) -> list[Any]:
