@@ -1,5 +1,5 @@
-"""Developer sessions: `nox -s tests`, `nox -s lint`, `nox -s protos`, `nox -s bench`,
-`nox -s live`."""
+"""Developer sessions: `nox -s tests`, `nox -s tests_uvloop`, `nox -s lint`, `nox -s protos`,
+`nox -s bench`, `nox -s live`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,14 @@ nox.options.default_venv_backend = "venv"
 def tests(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+
+@nox.session(python="3.11")
+def tests_uvloop(session: nox.Session) -> None:
+    """The functional and reliability suites on uvloop (AGA_LOOP, tests/conftest.py)."""
+    session.install("-e", ".[test,uvloop]")
+    args = session.posargs or ["tests/functional", "tests/reliability"]
+    session.run("python", "-m", "pytest", "-q", *args, env={"AGA_LOOP": "uvloop"})
 
 
 @nox.session(python="3.11")

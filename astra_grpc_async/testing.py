@@ -15,8 +15,8 @@ Fixtures (see the README's "Testing" section):
 - `stargate_keyspace_client` (function): the same, with `stargate_keyspace` as
   its default keyspace.
 
-After every test that ran while the emulator was up, fault rules are cleared,
-a stopped emulator is started again, and every keyspace the test (or its
+After every test that uses one of them, fault rules are cleared, a stopped
+emulator is started again, and every keyspace the test (or its
 function-scoped fixtures) created is dropped.
 
 The async fixtures follow whichever plugin runs the test: pytest-asyncio
@@ -349,8 +349,9 @@ else:
     def stargate_emulator(request: pytest.FixtureRequest) -> Iterator[EmulatorThread]:
         """Session scope. An `EmulatorThread`: one emulator for the whole run,
         serving on its own thread and loop (`.endpoint`, `.token`, `.faults`,
-        awaitable `.restart()`). After every test: faults cleared, a stopped
-        server started again, keyspaces created by the test dropped."""
+        awaitable `.restart()`). After every test that uses it (directly or
+        through another fixture): faults cleared, a stopped server started
+        again, keyspaces created by the test dropped."""
         with EmulatorThread() as emulator:
             request.config.stash[_EMULATOR] = emulator
             try:
@@ -362,6 +363,10 @@ else:
     def _stargate_reset(request: pytest.FixtureRequest) -> Iterator[None]:
         # Autouse function fixtures set up after every higher-scoped fixture, so
         # keyspaces made by module or session fixtures are in `before` and kept.
+        # Tests that use none of the plugin's fixtures cost nothing.
+        if "stargate_emulator" not in request.fixturenames:
+            yield
+            return
         emulator = request.config.stash.get(_EMULATOR, None)
         before = emulator.keyspaces() if emulator is not None else frozenset[str]()
         yield
