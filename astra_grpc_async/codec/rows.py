@@ -30,6 +30,7 @@ from .rowcompile import compile_rows, inline_field
 
 __all__ = [
     "GENERATED_MAX_COLUMNS",
+    "STEP_TRACKED",
     "STEP_VALUES",
     "RowsDecoder",
     "build_decoder",
@@ -43,6 +44,13 @@ T = TypeVar("T")
 GENERATED_MAX_COLUMNS: Final = 100
 # values converted per step: ~0.45 us each, so ~1 ms (a few ms on a busy machine)
 STEP_VALUES: Final = 2_500
+# GC-tracked objects a step's rows may hold: a row is at most 1 + columns of
+# them (the Row, plus a list, UUID, ... per value). Kept under CPython's
+# default first-generation threshold (700 net allocations), a step's rows are
+# usually freed before a young collection sees them, so rows streamed through
+# do not pile up in the old generation and trigger full collections (tens of
+# ms each, over the whole application's heap) while the loop waits.
+STEP_TRACKED: Final = 500
 # columns prepared per step when building a decoder: ~3 us each
 STEP_COLUMNS: Final = 500
 # schemas wider than this are not cached: reading their key costs a step itself
@@ -133,7 +141,10 @@ class RowsDecoder:
     @property
     def rows_per_step(self) -> int:
         """How many rows one step decodes (0: a row is wider than a step)."""
-        return STEP_VALUES // max(1, len(self.converters))
+        n = len(self.converters)
+        if n > STEP_VALUES:
+            return 0
+        return max(1, STEP_TRACKED // (n + 1))
 
     def decode(self, rows: Sequence[query_pb2.Row]) -> list[Row]:
         """The rows as `Row` objects (ProtocolError naming row and column for a

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 
 import pytest
 
@@ -19,7 +20,12 @@ from astra_grpc_async._responses import (
     result_from_response,
 )
 from astra_grpc_async.codec import build_decoder, rows
-from astra_grpc_async.codec.rows import GENERATED_MAX_COLUMNS, STEP_VALUES, columns_key
+from astra_grpc_async.codec.rows import (
+    GENERATED_MAX_COLUMNS,
+    STEP_TRACKED,
+    STEP_VALUES,
+    columns_key,
+)
 
 B = q.TypeSpec.Basic
 
@@ -81,6 +87,19 @@ def test_steps_bound_the_values_per_step_and_keep_row_numbers() -> None:
     rs.rows[1_777].values[4].CopyFrom(q.Value(string="bad"))
     with pytest.raises(errors.ProtocolError, match="row 1777, column 's4'"):
         list(decoder.steps(rs.rows))
+
+
+@pytest.mark.parametrize("columns", [1, 10, 400])
+def test_a_step_holds_fewer_gc_tracked_objects_than_a_young_collection_needs(
+    columns: int,
+) -> None:
+    # a row is at most 1 + columns tracked objects; a step's rows stay under
+    # the first-generation threshold, so rows streamed through die young
+    rs = _result_set(columns, 2_000, prefix="g")
+    chunks = list(build_decoder(rs.columns).steps(rs.rows))
+    assert all(len(c) >= 1 and len(c) * (columns + 1) <= STEP_TRACKED for c in chunks)
+    assert gc.get_threshold()[0] > STEP_TRACKED
+    assert sum(map(len, chunks)) == 2_000
 
 
 @dataclasses.dataclass
