@@ -13,7 +13,7 @@ producer, which cancels the in-flight RPC.
 The server is not trusted for termination: a paging state it sent before
 (a loop) or more than `MAX_EMPTY_PAGES` empty pages in a row that still
 claim more end the stream with a ProtocolError. A page is decoded as the
-consumer gets to it, a step (~2,500 values) at a time, with a turn for the
+consumer gets to it, a step (`codec.rows`) at a time, with a turn for the
 event loop between steps: no page blocks other tasks while it decodes.
 """
 
