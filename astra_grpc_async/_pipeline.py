@@ -21,6 +21,7 @@ import contextlib
 from collections.abc import Awaitable, Iterable
 
 from . import errors
+from ._bindhint import explain_bind_error
 from ._errormap import error_from_stream_status
 from ._proto.stargate import query_pb2
 from ._request import Params, RequestDefaults, batch_with, query_with
@@ -223,7 +224,11 @@ class Pipeline:
             is_idempotent(cql, o.idempotent),
             o.timeout,
         )
-        return await self._send(query, spec)
+        try:
+            return await self._send(query, spec)
+        except errors.BindValueError as exc:
+            explain_bind_error(exc, params)
+            raise
 
     async def batch(
         self,

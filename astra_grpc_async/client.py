@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar, overload
 
 from . import errors
+from ._bindhint import explain_bind_error
 from ._paging import RowStream
 from ._pipeline import Pipeline
 from ._raw import RawStub
@@ -301,9 +302,13 @@ class Client:
             o.timeout,
         )
         # a large page is decoded step by step after the call (`finish`)
-        result = await finish(
-            await session.unary("query", session.encode(query), spec, result_from_bytes)
-        )
+        try:
+            result = await finish(
+                await session.unary("query", session.encode(query), spec, result_from_bytes)
+            )
+        except errors.BindValueError as exc:
+            explain_bind_error(exc, params)
+            raise
         if into is None:
             return result
         return _rows_into(result.rows, into, [c.name for c in result.columns])
@@ -423,7 +428,11 @@ class Client:
                 per_page = left if per_page is None else min(per_page, left)
             spec = CallSpec("page", cql, page_keyspace, idem, per_page)
             # rows decoded by the consumer, a step at a time, when it gets there
-            page = await session.unary("query", session.encode(query), spec, page_from_bytes)
+            try:
+                page = await session.unary("query", session.encode(query), spec, page_from_bytes)
+            except errors.BindValueError as exc:
+                explain_bind_error(exc, params)
+                raise
             return page, page.paging_state
 
         def decode(page: Result) -> Iterable[list[Any]]:
