@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import warnings
@@ -14,20 +15,19 @@ from ._bindhint import explain_bind_error
 from ._paging import RowStream
 from ._pipeline import Pipeline
 from ._raw import RawStub
-from ._request import Params, RequestDefaults, batch_with, query_with
+from ._request import Params, RequestDefaults, batch_call, call_options, query_call
 from ._responses import finish, page_from_bytes, page_steps, result_from_bytes
 from ._session import (
     DEFAULT_MAX_REQUEST_BYTES,
     DEFAULT_TIMEOUT,
     CallPolicy,
-    CallSpec,
     Session,
     check_token_text,
 )
 from ._transport import DEFAULT_MAX_METADATA_BYTES, ChannelPool, TransportOptions
 from .config import TLS, Endpoint, Secret, astra_endpoint, parse_endpoints, settings_from_env
 from .hooks import Hooks
-from .options import NO_OPTIONS, BatchKind, Consistency, Options, RetryPolicy, is_idempotent
+from .options import BatchKind, Consistency, Options, RetryPolicy
 from .result import Result
 from .row import Row
 from .table_token import table_based_token
@@ -288,19 +288,12 @@ class Client:
         not take the result's columns)."""
         session = self._session
         session.check_open()
-        o = (options or NO_OPTIONS).merged(
-            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
-            tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+        o = call_options(
+            options, keyspace=keyspace, consistency=consistency,
+            serial_consistency=serial_consistency, page_size=page_size, timestamp=timestamp,
+            now_in_seconds=now_in_seconds, tracing=tracing, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        query = query_with(self._defaults, cql, params, o, paging_state)
-        spec = CallSpec(
-            "query",
-            cql,
-            query.parameters.keyspace.value or None,
-            is_idempotent(cql, o.idempotent),
-            o.timeout,
-        )
+        query, spec = query_call(self._defaults, "query", cql, params, o, paging_state)
         # a large page is decoded step by step after the call (`finish`)
         try:
             result = await finish(
@@ -405,16 +398,14 @@ class Client:
         `options.timeout`) the whole stream. Resumes from `paging_state`."""
         session = self._session
         session.check_open()
-        o = (options or NO_OPTIONS).merged(
-            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
-            tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+        o = call_options(
+            options, keyspace=keyspace, consistency=consistency,
+            serial_consistency=serial_consistency, page_size=page_size, timestamp=timestamp,
+            now_in_seconds=now_in_seconds, tracing=tracing, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        query = query_with(self._defaults, cql, params, o)
+        query, whole = query_call(self._defaults, "page", cql, params, o)
         session.encode(query)  # size and text checked before anything is sent
         total_deadline = None if o.timeout is None else time.monotonic() + o.timeout
-        page_keyspace = query.parameters.keyspace.value or None
-        idem = is_idempotent(cql, o.idempotent)
 
         async def fetch(state: bytes | None) -> tuple[Result, bytes | None]:
             # one page request at a time, so the same message is reused
@@ -426,7 +417,7 @@ class Client:
             if total_deadline is not None:
                 left = max(total_deadline - time.monotonic(), 1e-6)
                 per_page = left if per_page is None else min(per_page, left)
-            spec = CallSpec("page", cql, page_keyspace, idem, per_page)
+            spec = dataclasses.replace(whole, timeout=per_page)
             # rows decoded by the consumer, a step at a time, when it gets there
             try:
                 page = await session.unary("query", session.encode(query), spec, page_from_bytes)
@@ -465,19 +456,12 @@ class Client:
         `applied` and, when not applied, the current row."""
         session = self._session
         session.check_open()
-        o = (options or NO_OPTIONS).merged(
-            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            timestamp=timestamp, tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+        o = call_options(
+            options, keyspace=keyspace, consistency=consistency,
+            serial_consistency=serial_consistency, timestamp=timestamp, tracing=tracing,
+            timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        batch = batch_with(self._defaults, statements, kind, o)
-        idem = bool(o.idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
-        spec = CallSpec(
-            "batch",
-            "; ".join(q.cql for q in batch.queries),
-            batch.parameters.keyspace.value or None,
-            idem,
-            o.timeout,
-        )
+        batch, spec = batch_call(self._defaults, "batch", statements, kind, o)
         return await finish(
             await session.unary("batch", session.encode(batch), spec, result_from_bytes)
         )
