@@ -8,7 +8,7 @@ import logging
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from . import errors
 from ._bindhint import explain_bind_error
@@ -38,6 +38,34 @@ log = logging.getLogger("astra_grpc_async.client")
 T = TypeVar("T")
 
 __all__ = ["DEFAULT_MAX_REQUEST_BYTES", "DEFAULT_TIMEOUT", "Client", "Params"]
+
+
+_V = TypeVar("_V")
+
+
+class _PolicyField(Generic[_V]):
+    """A `Client` attribute reading, and replacing, one field of its session's
+    call policy (a call under way keeps the policy it started with)."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _PolicyField[_V]: ...
+    @overload
+    def __get__(self, obj: Client, owner: type | None = None) -> _V: ...
+    def __get__(self, obj: Client | None, owner: type | None = None) -> _V | _PolicyField[_V]:
+        if obj is None:
+            return self
+        value: _V = getattr(obj._session.policy, self._name)
+        return value
+
+    def __set__(self, obj: Client, value: _V) -> None:
+        obj._session.replace_policy(**{self._name: value})
 
 
 class Client:
@@ -164,46 +192,18 @@ class Client:
         """Calls running now (at most `max_in_flight`)."""
         return self._session.in_flight
 
-    @property
-    def timeout(self) -> float | None:
-        """Default deadline per call in seconds (None: no deadline)."""
-        return self._session.policy.timeout
-
-    @timeout.setter
-    def timeout(self, value: float | None) -> None:
-        self._session.replace_policy(timeout=value)
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return self._session.policy.retry
-
-    @retry.setter
-    def retry(self, value: RetryPolicy) -> None:
-        self._session.replace_policy(retry=value)
-
-    @property
-    def speculative_delay(self) -> float | None:
-        return self._session.policy.speculative_delay
-
-    @speculative_delay.setter
-    def speculative_delay(self, value: float | None) -> None:
-        self._session.replace_policy(speculative_delay=value)
-
-    @property
-    def max_in_flight(self) -> int:
-        return self._session.policy.max_in_flight
-
-    @max_in_flight.setter
-    def max_in_flight(self, value: int) -> None:
-        self._session.replace_policy(max_in_flight=value)
-
-    @property
-    def max_request_bytes(self) -> int:
-        return self._session.policy.max_request_bytes
-
-    @max_request_bytes.setter
-    def max_request_bytes(self, value: int) -> None:
-        self._session.replace_policy(max_request_bytes=value)
+    # the live call policy: a call that starts after a change runs under it
+    timeout = _PolicyField[float | None](
+        "Default deadline per call in seconds (None: no deadline)."
+    )
+    retry = _PolicyField[RetryPolicy]("The retry policy for idempotent statements.")
+    speculative_delay = _PolicyField[float | None](
+        "Seconds before an idempotent call is also tried on another endpoint (None: never)."
+    )
+    max_in_flight = _PolicyField[int]("Concurrent calls at most (further callers wait).")
+    max_request_bytes = _PolicyField[int](
+        "Largest request in bytes; a larger one is refused unsent."
+    )
 
     @property
     def hooks(self) -> Hooks:
