@@ -25,9 +25,9 @@ from ._bindhint import explain_bind_error
 from ._errormap import error_from_stream_status
 from ._proto.stargate import query_pb2
 from ._request import Params, RequestDefaults, batch_call, call_options, query_call
-from ._responses import result_from_response
+from ._responses import parse_response, result_from_response
 from ._session import CallSpec, Credentials, Session
-from ._transport import StreamCall
+from ._transport import StatusLostError, StreamCall
 from .config import Endpoint
 from .options import BatchKind, Consistency, Options
 from .result import Result
@@ -139,6 +139,20 @@ class Pipeline:
     async def _attempt(
         self, payload: bytes, creds: Credentials, timeout: float | None, avoid: Endpoint | None
     ) -> query_pb2.Response:
+        try:
+            return await self._on_lane(payload, creds)
+        except StatusLostError:
+            # The write failed in this process, so the server never saw the request,
+            # but grpc.aio kept its local INTERNAL instead of the server's status
+            # (a stream refused at once, for a wrong token, loses that race often).
+            # Nothing ran, so sending the same request once more is safe for any
+            # statement. As a unary call: its status comes back with its answer,
+            # so this race cannot hide it again; a fresh lane could lose it again.
+            pass
+        method = "batch" if self._batches else "query"
+        return parse_response(await self._session.unary_once(method, payload, creds, timeout))
+
+    async def _on_lane(self, payload: bytes, creds: Credentials) -> query_pb2.Response:
         if self._closed:
             raise errors.ClientClosedError("the pipeline is closed")
         slots = self._session.slots
