@@ -21,14 +21,15 @@ import contextlib
 from collections.abc import Awaitable, Iterable
 
 from . import errors
+from ._bindhint import explain_bind_error
 from ._errormap import error_from_stream_status
 from ._proto.stargate import query_pb2
-from ._request import Params, RequestDefaults, batch_with, query_with
-from ._responses import result_from_response
+from ._request import Params, RequestDefaults, batch_call, call_options, query_call
+from ._responses import parse_response, result_from_response
 from ._session import CallSpec, Credentials, Session
-from ._transport import StreamCall
+from ._transport import StatusLostError, StreamCall
 from .config import Endpoint
-from .options import NO_OPTIONS, BatchKind, Consistency, Options, is_idempotent
+from .options import BatchKind, Consistency, Options
 from .result import Result
 
 _StreamingResponse = query_pb2.StreamingResponse
@@ -138,6 +139,20 @@ class Pipeline:
     async def _attempt(
         self, payload: bytes, creds: Credentials, timeout: float | None, avoid: Endpoint | None
     ) -> query_pb2.Response:
+        try:
+            return await self._on_lane(payload, creds)
+        except StatusLostError:
+            # The write failed in this process, so the server never saw the request,
+            # but grpc.aio kept its local INTERNAL instead of the server's status
+            # (a stream refused at once, for a wrong token, loses that race often).
+            # Nothing ran, so sending the same request once more is safe for any
+            # statement. As a unary call: its status comes back with its answer,
+            # so this race cannot hide it again; a fresh lane could lose it again.
+            pass
+        method = "batch" if self._batches else "query"
+        return parse_response(await self._session.unary_once(method, payload, creds, timeout))
+
+    async def _on_lane(self, payload: bytes, creds: Credentials) -> query_pb2.Response:
         if self._closed:
             raise errors.ClientClosedError("the pipeline is closed")
         slots = self._session.slots
@@ -210,20 +225,17 @@ class Pipeline:
         """Like `Client.execute`, over one of the pipeline's streams."""
         if self._batches:
             raise errors.ClientError("this pipeline carries batches: use batch()")
-        o = (options or NO_OPTIONS).merged(
-            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
-            tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+        o = call_options(
+            options, keyspace=keyspace, consistency=consistency,
+            serial_consistency=serial_consistency, page_size=page_size, timestamp=timestamp,
+            now_in_seconds=now_in_seconds, tracing=tracing, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        query = query_with(self._defaults, cql, params, o, paging_state)
-        spec = CallSpec(
-            "pipeline",
-            cql,
-            query.parameters.keyspace.value or None,
-            is_idempotent(cql, o.idempotent),
-            o.timeout,
-        )
-        return await self._send(query, spec)
+        query, spec = query_call(self._defaults, "pipeline", cql, params, o, paging_state)
+        try:
+            return await self._send(query, spec)
+        except errors.BindValueError as exc:
+            explain_bind_error(exc, params)
+            raise
 
     async def batch(
         self,
@@ -242,19 +254,12 @@ class Pipeline:
         """Like `Client.batch`, over one of the pipeline's streams."""
         if not self._batches:
             raise errors.ClientError("this pipeline carries queries: open it with batches=True")
-        o = (options or NO_OPTIONS).merged(
-            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            timestamp=timestamp, tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+        o = call_options(
+            options, keyspace=keyspace, consistency=consistency,
+            serial_consistency=serial_consistency, timestamp=timestamp, tracing=tracing,
+            timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        batch = batch_with(self._defaults, statements, kind, o)
-        idem = bool(o.idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
-        spec = CallSpec(
-            "pipeline",
-            "; ".join(q.cql for q in batch.queries),
-            batch.parameters.keyspace.value or None,
-            idem,
-            o.timeout,
-        )
+        batch, spec = batch_call(self._defaults, "pipeline", statements, kind, o)
         return await self._send(batch, spec)
 
     async def aclose(self) -> None:

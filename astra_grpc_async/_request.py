@@ -12,8 +12,16 @@ from typing import Any
 
 from . import errors
 from ._proto.stargate import query_pb2
+from ._session import CallSpec
 from .codec import encode_values
-from .options import BatchKind, Consistency, Options, consistency_value
+from .options import (
+    NO_OPTIONS,
+    BatchKind,
+    Consistency,
+    Options,
+    consistency_value,
+    is_idempotent,
+)
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 
@@ -173,3 +181,57 @@ def batch_with(
         defaults, statements, kind=kind, keyspace=o.keyspace, consistency=o.consistency,
         serial_consistency=o.serial_consistency, timestamp=o.timestamp, tracing=o.tracing,
     )  # fmt: skip
+
+
+def call_options(
+    options: Options | None,
+    *,
+    keyspace: str | None,
+    consistency: Consistency | str | None,
+    serial_consistency: Consistency | str | None,
+    timestamp: int | None,
+    tracing: bool,
+    timeout: float | None,
+    idempotent: bool | None,
+    page_size: int | None = None,
+    now_in_seconds: int | None = None,
+) -> Options:
+    """A call's `options` with its keyword arguments applied: the one place
+    the public keyword options meet `Options` (`tracing=False` is "not given")."""
+    return (options or NO_OPTIONS).merged(
+        keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
+        page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
+        tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+    )  # fmt: skip
+
+
+def query_call(
+    defaults: RequestDefaults,
+    kind: str,
+    cql: str,
+    params: Params,
+    options: Options,
+    paging_state: bytes | None = None,
+) -> tuple[query_pb2.Query, CallSpec]:
+    """The Query message and the call spec the policy runs it under."""
+    query = query_with(defaults, cql, params, options, paging_state)
+    keyspace = query.parameters.keyspace.value or None
+    return query, CallSpec(
+        kind, cql, keyspace, is_idempotent(cql, options.idempotent), options.timeout
+    )
+
+
+def batch_call(
+    defaults: RequestDefaults,
+    kind: str,
+    statements: Iterable[str | tuple[str, Params]],
+    batch_kind: BatchKind,
+    options: Options,
+) -> tuple[query_pb2.Batch, CallSpec]:
+    """The Batch message and its call spec: idempotent only when asked and
+    every statement may be retried."""
+    batch = batch_with(defaults, statements, batch_kind, options)
+    idem = bool(options.idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
+    cql = "; ".join(q.cql for q in batch.queries)
+    keyspace = batch.parameters.keyspace.value or None
+    return batch, CallSpec(kind, cql, keyspace, idem, options.timeout)

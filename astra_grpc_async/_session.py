@@ -231,6 +231,16 @@ class Session:
 
         return self.run(spec, attempt, decode)
 
+    def unary_once(
+        self, method: str, payload: bytes, credentials: Credentials, timeout: float | None
+    ) -> Awaitable[bytes]:
+        """One ExecuteQuery ("query") or ExecuteBatch ("batch") try, outside the
+        policy: for a caller that already runs under it (the pipeline)."""
+        pool = self.pool
+        return unary_attempt(
+            pool, self.slots, pool.pick(), method, payload, credentials.metadata, timeout
+        )
+
     def open_stream(self, credentials: Credentials, *, batches: bool) -> StreamCall:
         """A bidirectional call on the least-loaded channel."""
         ch = self.pool.pick()

@@ -294,6 +294,14 @@ async def unary(
     return raw
 
 
+class StatusLostError(errors.ConnectionLostError):
+    """A stream write failed in this process and grpc.aio put its own INTERNAL
+    ("Internal error from Core") in the call's status for good: the request
+    never left, and the server's reason for ending the stream (e.g. a refused
+    token) is lost. The caller may send the same request another way to learn
+    the true answer."""
+
+
 class StreamCall:
     """One bidirectional call (ExecuteQueryStream / ExecuteBatchStream) behind
     the error boundary: bytes in, bytes out, driver errors only."""
@@ -345,6 +353,16 @@ class StreamCall:
                 raise exc.with_traceback(None) from None
             if isinstance(err, asyncio.InvalidStateError):
                 err = errors.ConnectionLostError("the stream ended before the request was sent")
+            elif isinstance(err, errors.ConnectionLostError) and err.code == "INTERNAL":
+                # grpc.aio sets INTERNAL when the send op fails and never replaces
+                # it with the status the server sent: awaiting code() or reading
+                # gives the same local INTERNAL
+                lost = StatusLostError(
+                    "the stream ended before the request was sent; its status was lost",
+                    code="INTERNAL",
+                )
+                lost.endpoint = self.endpoint
+                err = lost
             raise err from exc
 
     async def read(self) -> bytes | None:

@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from . import errors
+from ._bindhint import explain_bind_error
 from ._paging import RowStream
 from ._pipeline import Pipeline
 from ._raw import RawStub
-from ._request import Params, RequestDefaults, batch_with, query_with
+from ._request import Params, RequestDefaults, batch_call, call_options, query_call
 from ._responses import finish, page_from_bytes, page_steps, result_from_bytes
 from ._session import (
     DEFAULT_MAX_REQUEST_BYTES,
     DEFAULT_TIMEOUT,
     CallPolicy,
-    CallSpec,
     Session,
     check_token_text,
 )
 from ._transport import DEFAULT_MAX_METADATA_BYTES, ChannelPool, TransportOptions
 from .config import TLS, Endpoint, Secret, astra_endpoint, parse_endpoints, settings_from_env
 from .hooks import Hooks
-from .options import NO_OPTIONS, BatchKind, Consistency, Options, RetryPolicy, is_idempotent
+from .options import BatchKind, Consistency, Options, RetryPolicy
 from .result import Result
 from .row import Row
 from .table_token import table_based_token
@@ -37,6 +38,34 @@ log = logging.getLogger("astra_grpc_async.client")
 T = TypeVar("T")
 
 __all__ = ["DEFAULT_MAX_REQUEST_BYTES", "DEFAULT_TIMEOUT", "Client", "Params"]
+
+
+_V = TypeVar("_V")
+
+
+class _PolicyField(Generic[_V]):
+    """A `Client` attribute reading, and replacing, one field of its session's
+    call policy (a call under way keeps the policy it started with)."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _PolicyField[_V]: ...
+    @overload
+    def __get__(self, obj: Client, owner: type | None = None) -> _V: ...
+    def __get__(self, obj: Client | None, owner: type | None = None) -> _V | _PolicyField[_V]:
+        if obj is None:
+            return self
+        value: _V = getattr(obj._session.policy, self._name)
+        return value
+
+    def __set__(self, obj: Client, value: _V) -> None:
+        obj._session.replace_policy(**{self._name: value})
 
 
 class Client:
@@ -163,46 +192,18 @@ class Client:
         """Calls running now (at most `max_in_flight`)."""
         return self._session.in_flight
 
-    @property
-    def timeout(self) -> float | None:
-        """Default deadline per call in seconds (None: no deadline)."""
-        return self._session.policy.timeout
-
-    @timeout.setter
-    def timeout(self, value: float | None) -> None:
-        self._session.replace_policy(timeout=value)
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return self._session.policy.retry
-
-    @retry.setter
-    def retry(self, value: RetryPolicy) -> None:
-        self._session.replace_policy(retry=value)
-
-    @property
-    def speculative_delay(self) -> float | None:
-        return self._session.policy.speculative_delay
-
-    @speculative_delay.setter
-    def speculative_delay(self, value: float | None) -> None:
-        self._session.replace_policy(speculative_delay=value)
-
-    @property
-    def max_in_flight(self) -> int:
-        return self._session.policy.max_in_flight
-
-    @max_in_flight.setter
-    def max_in_flight(self, value: int) -> None:
-        self._session.replace_policy(max_in_flight=value)
-
-    @property
-    def max_request_bytes(self) -> int:
-        return self._session.policy.max_request_bytes
-
-    @max_request_bytes.setter
-    def max_request_bytes(self, value: int) -> None:
-        self._session.replace_policy(max_request_bytes=value)
+    # the live call policy: a call that starts after a change runs under it
+    timeout = _PolicyField[float | None](
+        "Default deadline per call in seconds (None: no deadline)."
+    )
+    retry = _PolicyField[RetryPolicy]("The retry policy for idempotent statements.")
+    speculative_delay = _PolicyField[float | None](
+        "Seconds before an idempotent call is also tried on another endpoint (None: never)."
+    )
+    max_in_flight = _PolicyField[int]("Concurrent calls at most (further callers wait).")
+    max_request_bytes = _PolicyField[int](
+        "Largest request in bytes; a larger one is refused unsent."
+    )
 
     @property
     def hooks(self) -> Hooks:
@@ -287,23 +288,20 @@ class Client:
         not take the result's columns)."""
         session = self._session
         session.check_open()
-        o = (options or NO_OPTIONS).merged(
-            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
-            tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+        o = call_options(
+            options, keyspace=keyspace, consistency=consistency,
+            serial_consistency=serial_consistency, page_size=page_size, timestamp=timestamp,
+            now_in_seconds=now_in_seconds, tracing=tracing, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        query = query_with(self._defaults, cql, params, o, paging_state)
-        spec = CallSpec(
-            "query",
-            cql,
-            query.parameters.keyspace.value or None,
-            is_idempotent(cql, o.idempotent),
-            o.timeout,
-        )
+        query, spec = query_call(self._defaults, "query", cql, params, o, paging_state)
         # a large page is decoded step by step after the call (`finish`)
-        result = await finish(
-            await session.unary("query", session.encode(query), spec, result_from_bytes)
-        )
+        try:
+            result = await finish(
+                await session.unary("query", session.encode(query), spec, result_from_bytes)
+            )
+        except errors.BindValueError as exc:
+            explain_bind_error(exc, params)
+            raise
         if into is None:
             return result
         return _rows_into(result.rows, into, [c.name for c in result.columns])
@@ -400,16 +398,14 @@ class Client:
         `options.timeout`) the whole stream. Resumes from `paging_state`."""
         session = self._session
         session.check_open()
-        o = (options or NO_OPTIONS).merged(
-            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            page_size=page_size, timestamp=timestamp, now_in_seconds=now_in_seconds,
-            tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+        o = call_options(
+            options, keyspace=keyspace, consistency=consistency,
+            serial_consistency=serial_consistency, page_size=page_size, timestamp=timestamp,
+            now_in_seconds=now_in_seconds, tracing=tracing, timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        query = query_with(self._defaults, cql, params, o)
+        query, whole = query_call(self._defaults, "page", cql, params, o)
         session.encode(query)  # size and text checked before anything is sent
         total_deadline = None if o.timeout is None else time.monotonic() + o.timeout
-        page_keyspace = query.parameters.keyspace.value or None
-        idem = is_idempotent(cql, o.idempotent)
 
         async def fetch(state: bytes | None) -> tuple[Result, bytes | None]:
             # one page request at a time, so the same message is reused
@@ -421,9 +417,13 @@ class Client:
             if total_deadline is not None:
                 left = max(total_deadline - time.monotonic(), 1e-6)
                 per_page = left if per_page is None else min(per_page, left)
-            spec = CallSpec("page", cql, page_keyspace, idem, per_page)
+            spec = dataclasses.replace(whole, timeout=per_page)
             # rows decoded by the consumer, a step at a time, when it gets there
-            page = await session.unary("query", session.encode(query), spec, page_from_bytes)
+            try:
+                page = await session.unary("query", session.encode(query), spec, page_from_bytes)
+            except errors.BindValueError as exc:
+                explain_bind_error(exc, params)
+                raise
             return page, page.paging_state
 
         def decode(page: Result) -> Iterable[list[Any]]:
@@ -456,19 +456,12 @@ class Client:
         `applied` and, when not applied, the current row."""
         session = self._session
         session.check_open()
-        o = (options or NO_OPTIONS).merged(
-            keyspace=keyspace, consistency=consistency, serial_consistency=serial_consistency,
-            timestamp=timestamp, tracing=tracing or None, timeout=timeout, idempotent=idempotent,
+        o = call_options(
+            options, keyspace=keyspace, consistency=consistency,
+            serial_consistency=serial_consistency, timestamp=timestamp, tracing=tracing,
+            timeout=timeout, idempotent=idempotent,
         )  # fmt: skip
-        batch = batch_with(self._defaults, statements, kind, o)
-        idem = bool(o.idempotent) and all(is_idempotent(q.cql, True) for q in batch.queries)
-        spec = CallSpec(
-            "batch",
-            "; ".join(q.cql for q in batch.queries),
-            batch.parameters.keyspace.value or None,
-            idem,
-            o.timeout,
-        )
+        batch, spec = batch_call(self._defaults, "batch", statements, kind, o)
         return await finish(
             await session.unary("batch", session.encode(batch), spec, result_from_bytes)
         )

@@ -43,6 +43,7 @@ cancellation).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -205,7 +206,35 @@ class InvalidQueryError(ServerError):
 
 
 class BindValueError(InvalidQueryError):
-    """A bind value has the wrong kind or is out of the column's range."""
+    """A bind value has the wrong kind or is out of the column's range.
+
+    `position` counts from 0 like `EncodeError` (Stargate's `message`, kept
+    verbatim, counts from 1); `name` is set for a value bound by name. When
+    the call's values are known the text names the Python value, its type
+    and the wrapper that fixes it ("0.1 (float) bound to a float column:
+    wrap it in aga.Float32")."""
+
+    def __init__(self, message: str, *, code: str, detail: ErrorDetail | None = None) -> None:
+        super().__init__(message, code=code, detail=detail)
+        m = _AT_POSITION.match(message)
+        self.position: int | None = int(m.group(1)) - 1 if m else None
+        self.name: str | None = None
+        self.reason = m.group(2) if m else message
+        if m:
+            self.args = (f"bind value at position {self.position}: {self.reason}",)
+
+    def describe(self, text: str, *, name: str | None = None) -> None:
+        """Replace the text after "bind value ...:" (the driver knows the value)."""
+        self.name = name
+        where = (
+            f"bind value {name!r}"
+            if name is not None
+            else f"bind value at position {self.position}"
+        )
+        self.args = (f"{where}: {text}",)
+
+
+_AT_POSITION = re.compile(r"Invalid argument at position (\d+): (.*)", re.DOTALL)
 
 
 class UnsupportedError(InvalidQueryError):

@@ -132,12 +132,15 @@ async def test_130_when_interrupted(
     marker = "exit_code_130_marker"
     faults = stargate_emulator.faults
     arrived = asyncio.Event()
+    loop = asyncio.get_running_loop()
     apply = faults.apply
 
     async def apply_and_tell(method: str, statements: Iterable[str]) -> None:
         cqls = tuple(statements)
         if any(marker in cql for cql in cqls):
-            arrived.set()  # the statement is on the server, held by the latency rule
+            # the statement is on the server, held by the latency rule; this runs
+            # on the emulator's thread, so wake the test's loop thread-safely
+            loop.call_soon_threadsafe(arrived.set)
         await apply(method, cqls)
 
     monkeypatch.setattr(faults, "apply", apply_and_tell)

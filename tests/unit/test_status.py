@@ -70,7 +70,16 @@ def test_code_without_detail(code: str, message: str, cls: type) -> None:
     err = server_error(code, message)
     assert type(err) is cls
     assert err.message == message
-    assert message in str(err)
+    if not message.startswith("Invalid argument at position"):
+        assert message in str(err)
+
+
+def test_bind_value_error_counts_positions_from_zero() -> None:
+    # Stargate counts from 1; the driver's text and `position` count from 0 like EncodeError
+    err = server_error("INVALID_ARGUMENT", "Invalid argument at position 2: Expected float type")
+    assert isinstance(err, errors.BindValueError)
+    assert err.position == 1
+    assert str(err) == "bind value at position 1: Expected float type"
 
 
 def test_stream_status_strips_code_prefix() -> None:
