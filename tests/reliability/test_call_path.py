@@ -296,7 +296,7 @@ async def test_aclose_leaves_no_socket_task_or_channel(own_server: EmulatorServe
         # grpc's core closes the sockets of closed channels on its own threads:
         # with a pipeline open at aclose that can take a few tens of ms (it used
         # to take until a gc.collect(), i.e. forever here)
-        await _until(lambda: not ours & _sockets_to(server))
+        await _until(lambda ours=ours: not ours & _sockets_to(server))
 
 
 # --- 7: nothing raw escapes ---------------------------------------------------
