@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 
 import pytest
 
@@ -127,24 +127,10 @@ async def test_2_when_a_statement_fails(stargate_emulator: EmulatorServer) -> No
 
 
 async def test_130_when_interrupted(
-    stargate_emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+    stargate_emulator: EmulatorServer, hold_statement: Callable[[str], asyncio.Event]
 ) -> None:
     marker = "exit_code_130_marker"
-    faults = stargate_emulator.faults
-    arrived = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    apply = faults.apply
-
-    async def apply_and_tell(method: str, statements: Iterable[str]) -> None:
-        cqls = tuple(statements)
-        if any(marker in cql for cql in cqls):
-            # the statement is on the server, held by the latency rule; this runs
-            # on the emulator's thread, so wake the test's loop thread-safely
-            loop.call_soon_threadsafe(arrived.set)
-        await apply(method, cqls)
-
-    monkeypatch.setattr(faults, "apply", apply_and_tell)
-    faults.add_latency(60, match=marker)
+    arrived = hold_statement(marker)
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "astra_grpc_async.cli", "cql",
@@ -156,7 +142,7 @@ async def test_130_when_interrupted(
         proc.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(proc.communicate(), 30)
     finally:
-        faults.clear()
+        stargate_emulator.faults.clear()
     assert proc.returncode == 130, err.decode()
     assert "Traceback" not in err.decode()
 

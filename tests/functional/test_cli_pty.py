@@ -11,7 +11,7 @@ import asyncio
 import json
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,24 +94,11 @@ async def test_an_existing_history_file_is_made_private(
 
 
 async def test_ctrl_c_cancels_the_running_statement_not_the_shell(
-    stargate_emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stargate_emulator: EmulatorServer,
+    tmp_path: Path,
+    hold_statement: Callable[[str], asyncio.Event],
 ) -> None:
-    marker = "held_by_the_server"
-    faults = stargate_emulator.faults
-    arrived = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    apply = faults.apply
-
-    async def apply_and_tell(method: str, statements: Iterable[str]) -> None:
-        cqls = tuple(statements)
-        if any(marker in cql for cql in cqls):
-            # the statement is on the server, held by the latency rule; this runs
-            # on the emulator's thread, so wake the test's loop thread-safely
-            loop.call_soon_threadsafe(arrived.set)
-        await apply(method, cqls)
-
-    monkeypatch.setattr(faults, "apply", apply_and_tell)
-    faults.add_latency(60, match=marker)
+    arrived = hold_statement("held_by_the_server")
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, str(DRIVER), "interrupt", stargate_emulator.endpoint,
@@ -122,6 +109,6 @@ async def test_ctrl_c_cancels_the_running_statement_not_the_shell(
         await asyncio.wait_for(arrived.wait(), 60)
         out, err = await asyncio.wait_for(proc.communicate(b"go\n"), 120)
     finally:
-        faults.clear()
+        stargate_emulator.faults.clear()
     assert proc.returncode == 0, err.decode()
     assert json.loads(out)["code"] == 0
