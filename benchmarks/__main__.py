@@ -63,6 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--max-in-flight", type=int, help=f"workload 4 cap [{d.max_in_flight}]")
     g.add_argument("--pools", type=_ints, help="workload 4 pool sizes [1,2,4]")
     g.add_argument("--stall-page-sizes", type=_ints, help="workload 7 page sizes [100,5000,20000]")
+    g.add_argument("--stall-rounds", type=int, help=f"workload 7 runs per stack [{d.stall_rounds}]")
     g.add_argument("--restart-overwrites", type=int,
                    help=f"workload 8 history length [{d.restart_overwrites}]")  # fmt: skip
     g.add_argument("--restart-keys", type=int, help=f"workload 8 keys [{d.restart_keys}]")

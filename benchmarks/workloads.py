@@ -44,6 +44,7 @@ class Config:
     unary_pool_size: int = 1
     naive: bool = True
     stall_page_sizes: tuple[int, ...] = (100, 5_000, 20_000)
+    stall_rounds: int = 5
     restart_overwrites: int = 200_000
     restart_keys: int = 1000
     restart_runs: int = 3
@@ -55,7 +56,7 @@ class Config:
             unary_calls=300, naive_calls=200, inflight=(1, 16, 64), rounds=1, rows=20_000,
             page_size=1000, row_rounds=1, bp_rows=3000, naive_rows=3000, memory_rows=20_000,
             list_rows=20_000, tasks=500, max_in_flight=64, pools=(1, 2), concurrency_rounds=1,
-            stall_page_sizes=(100, 1000),
+            stall_page_sizes=(100, 1000), stall_rounds=1,
             restart_overwrites=5000, restart_keys=100, restart_runs=1,
         )  # fmt: skip
 
