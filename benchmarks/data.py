@@ -162,10 +162,15 @@ def floor_typed(rows: Any) -> list[tuple[Any, ...]]:
 bp_typed = floor_typed
 
 
+def _next_state(rs: Any) -> bytes | None:
+    """A upb ResultSet's paging state, or None on the last page."""
+    return (rs.paging_state.value if rs.HasField("paging_state") else None) or None
+
+
 def upb_page(data: bytes) -> tuple[Any, bytes | None]:
     """Parse a Response with upb: (rows, next paging_state or None)."""
     rs = query_pb2.Response.FromString(data).result_set
-    return rs.rows, (rs.paging_state.value if rs.HasField("paging_state") else None) or None
+    return rs.rows, _next_state(rs)
 
 
 def bp_page(data: bytes) -> tuple[Any, bytes | None]:
@@ -178,7 +183,7 @@ def bp_page(data: bytes) -> tuple[Any, bytes | None]:
 def lazy_page(data: bytes) -> tuple[Any, bytes | None]:
     """(rows left serialized, next paging_state or None): no row is parsed."""
     rs = LazyResponse.FromString(data).result_set
-    return rs.rows, (rs.paging_state.value if rs.HasField("paging_state") else None) or None
+    return rs.rows, _next_state(rs)
 
 
 def receive_only(rows: Any) -> range:

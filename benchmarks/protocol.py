@@ -112,14 +112,24 @@ def _steal_ticks() -> int:
         return 0
 
 
-def _describe(name: str, runs: list[_StallMeter], rate: float, steal: int) -> str:
-    longest = [m.longest * 1e3 for m in runs]
+def _summary(runs: list[_StallMeter], steal: int, rows: int) -> dict[str, Any]:
+    """One stack's runs at one page size, as the JSON keeps them."""
+    stalls = [m.longest * 1e3 for m in runs]
+    return {
+        "stalls_ms": stalls, "median_ms": median(stalls), "worst_ms": max(stalls),
+        "wall_stalls_ms": [m.longest_wall * 1e3 for m in runs],
+        "full_collections": sum(m.full_collections for m in runs),
+        "steal_ticks": steal, "rows": rows,
+    }  # fmt: skip
+
+
+def _describe(name: str, runs: list[_StallMeter], extra: dict[str, Any], rate: float) -> str:
     w = max(runs, key=lambda m: m.longest)
     return (
-        f"{name} {median(longest):.1f} ms median / {max(longest):.1f} ms worst "
+        f"{name} {extra['median_ms']:.1f} ms median / {extra['worst_ms']:.1f} ms worst "
         f"(worst: {w.longest_faults} page faults, {w.longest_wall * 1e3:.1f} ms wall), "
-        f"{rate:,.0f} rows/s, {sum(m.full_collections for m in runs)} full GC, "
-        f"{steal} steal ticks"
+        f"{rate:,.0f} rows/s, {extra['full_collections']} full GC, "
+        f"{extra['steal_ticks']} steal ticks"
     )
 
 
@@ -220,16 +230,12 @@ async def loop_stall(server: ServerProcess, cfg: Config, log: Any) -> list[Metri
                     before = _steal_ticks()
                     runs[stack.name].append(await _stall(stack, total, page_size))
                     steal[stack.name] += _steal_ticks() - before
+            extra = {k: _summary(v, steal[k], total) for k, v in runs.items()}
             log(f"  stall page {page_size}: " + ", ".join(
-                _describe(k, runs[k], median(rates[k]), steal[k]) for k in runs
+                _describe(k, runs[k], extra[k], median(rates[k])) for k in runs
             ))  # fmt: skip
-            typical = {k: median([m.longest for m in v]) * 1e3 for k, v in runs.items()}
-            worst = {k: max(m.longest for m in v) * 1e3 for k, v in runs.items()}
-            extra = {k: {"stalls_ms": [m.longest * 1e3 for m in v],
-                         "wall_stalls_ms": [m.longest_wall * 1e3 for m in v],
-                         "full_collections": sum(m.full_collections for m in v),
-                         "steal_ticks": steal[k], "rows": total}
-                     for k, v in runs.items()}  # fmt: skip
+            typical = {k: e["median_ms"] for k, e in extra.items()}
+            worst = {k: e["worst_ms"] for k, e in extra.items()}
             d, f, g = typical["driver"], typical["bare"], typical["receive_only"]
             out += [
                 Metric("7 loop stall", f"driver stream, page {page_size:,}",
